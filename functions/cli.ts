@@ -1,0 +1,70 @@
+// kmsecret: the CLI. One file per command in cli/; this file only dispatches,
+// prints help and turns errors into a message and an exit code.
+import { asErrorList, formatError, usageError } from './errors.js';
+import { parseArgs } from './cli/args.js';
+import type { Command, Io } from './cli/command.js';
+import { create } from './cli/create.js';
+import { installPlugin } from './cli/install-plugin.js';
+import { keygen } from './cli/keygen.js';
+import { set, unset } from './cli/set.js';
+import { version } from './version.js';
+
+export const commands: Command[] = [keygen, create, set, unset, installPlugin];
+
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return `kmsecret ${version}: Kubernetes Secrets with every value encrypted by AWS KMS or age,
+decrypted by kmsecret-fn when kustomize or kpt renders.
+
+Usage: kmsecret COMMAND [flags]
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run \`kmsecret COMMAND --help\` for a command's flags and an example.
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 decryption refused, 5 KMS unavailable.`;
+}
+
+function processIo(): Io {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    async readStdin() {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return new Uint8Array(Buffer.concat(chunks));
+    },
+  };
+}
+
+export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      const topic = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
+      io.stdout(`${topic ? topic.help : overview()}\n`);
+      return 0;
+    }
+    if (name === '--version' || name === 'version') {
+      io.stdout(`${version}\n`);
+      return 0;
+    }
+    const command = commands.find((c) => c.name === name);
+    if (!command) throw usageError(`unknown command "${name}"`, 'run `kmsecret --help` for the list');
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout(`${command.help}\n`);
+      return 0;
+    }
+    await command.run(parseArgs(rest, command.flags, command.name), io);
+    return 0;
+  } catch (thrown) {
+    const errors = asErrorList(thrown);
+    for (const error of errors) io.stderr(`kmsecret: ${formatError(error)}\n`);
+    return Math.max(...errors.map((e) => e.exitCode));
+  }
+}
+
+process.exitCode = await runCli(process.argv.slice(2), processIo());

@@ -1,0 +1,21 @@
+// What every CLI command is: a name, its help (with an example), its flags,
+// and a run function that talks to the world only through Io.
+import type { FlagSpecs, ParsedArgs } from './args.js';
+
+export interface Io {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdout(text: string | Uint8Array): void;
+  stderr(text: string): void;
+  readStdin(): Promise<Uint8Array>;
+  stdinIsTTY: boolean;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** The whole --help text after the first line: usage, flags, an example. */
+  help: string;
+  flags: FlagSpecs;
+  run(args: ParsedArgs, io: Io): Promise<void>;
+}

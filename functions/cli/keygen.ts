@@ -1,0 +1,44 @@
+import { fstatSync } from 'node:fs';
+import { usageError } from '../errors.js';
+import { generateAgeIdentity } from '../providers/age.js';
+import { flag, one } from './args.js';
+import type { Command } from './command.js';
+import { writeFileAtomic } from './files.js';
+
+export const keygen: Command = {
+  name: 'keygen',
+  summary: 'make a local age key (no cloud needed)',
+  help: `Usage: kmsecret keygen [-o FILE]
+
+Prints a new age X25519 identity in the age-keygen file format (the age CLI
+reads it too) and its recipient (age1…) on stderr. Encrypt with the recipient
+(--key age1…); decrypt with the identity (KMSECRET_AGE_KEY_FILE=FILE, or
+KMSECRET_AGE_KEY holding it).
+
+Flags:
+  -o, --output FILE   write FILE with mode 0600 (refuses to replace it without --force)
+      --force         replace FILE
+
+Example:
+  mkdir -p ~/.config/kmsecret && kmsecret keygen -o ~/.config/kmsecret/age.key`,
+  flags: { output: { type: 'string', short: 'o' }, force: { type: 'boolean' } },
+  async run(args, io) {
+    if (args.positional.length > 0) throw usageError('keygen takes no arguments');
+    const { identity, recipient } = await generateAgeIdentity();
+    const text = `# created: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}\n# public key: ${recipient}\n${identity}\n`;
+    const output = one(args, 'output');
+    if (output) {
+      writeFileAtomic(output, io.cwd, text, { replace: flag(args, 'force'), mode: 0o600 });
+    } else {
+      // As age-keygen does: a key redirected into a file others can read deserves a warning.
+      try {
+        const stat = fstatSync(1);
+        if (stat.isFile() && (stat.mode & 0o077) !== 0) io.stderr('warning: writing the secret key to a file others can read; chmod 600 it (or use -o FILE)\n');
+      } catch {
+        // stdout is not a file descriptor we can inspect
+      }
+      io.stdout(text);
+    }
+    io.stderr(`Public key: ${recipient}\n`);
+  },
+};

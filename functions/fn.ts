@@ -1,0 +1,117 @@
+// kmsecret-fn: the KRM function.
+//
+//   kmsecret-fn              KRM exec/container function: a ResourceList on stdin
+//                            (kpt fn render/eval, kustomize --enable-exec, docker)
+//   kmsecret-fn CONFIG_FILE  legacy kustomize exec plugin (KUSTOMIZE_PLUGIN_HOME):
+//                            a KmsSecret config generates its Secret; a
+//                            KmsSecretTransformer config transforms the
+//                            resources kustomize writes on stdin
+//
+// On success: the output on stdout, nothing on stderr, exit 0. On failure: a
+// message per error on stderr (kustomize shows only stderr), a ResourceList
+// with `results` and no items on stdout (kpt shows results), and a non-zero
+// exit code; never a partial output, never a stack trace.
+import { readFileSync } from 'node:fs';
+import { asErrorList, inputError, type KmsecretError, usageError } from './errors.js';
+import { isKptRun, kptRunDestination } from './krm/kpt.js';
+import { type OutputItem, readResourceList, readStream, type SourceItem, writeResourceList, writeStream } from './krm/resource-list.js';
+import { errorResult, infoResult, type Result, stderrReport } from './krm/results.js';
+import { parseWhole } from './krm/yaml.js';
+import { readConfig, type RenderConfig } from './model/config.js';
+import { providerSet } from './providers/registry.js';
+import { mayConcern } from './render/plan.js';
+import { render, type RenderOutcome } from './render/render.js';
+import { retryPolicy } from './render/retry.js';
+import { version } from './version.js';
+
+const usage = `kmsecret-fn ${version}: decrypts kmsecret values when kpt or kustomize renders.
+
+  kmsecret-fn < resource-list.yaml     KRM function (kpt, kustomize --enable-exec, container)
+  kmsecret-fn CONFIG_FILE              legacy kustomize exec plugin
+
+Run \`kmsecret install-plugin\` for the kustomize plugin layout, and see the README.`;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw inputError('stdin is not UTF-8 text', {}, 'YAML input must be UTF-8');
+  }
+}
+
+function options(env: NodeJS.ProcessEnv) {
+  return { providers: providerSet(env), retry: retryPolicy(env) };
+}
+
+/** kpt writing back into the package: render nothing, say why (docs: "kpt writes in place"). */
+function leaveInPlace(items: readonly SourceItem[]): RenderOutcome {
+  const message =
+    'kpt is writing into the package files, so KmsSecrets and encrypted values were left as they are (no plaintext on disk); render with `-o stdout`, `-o unwrap` or `-o DIR` to decrypt';
+  return { output: items.map((item): OutputItem => ({ kind: 'source', item })), results: [infoResult(message)], notice: `kmsecret: ${message}` };
+}
+
+async function runKrm(env: NodeJS.ProcessEnv): Promise<void> {
+  let apiVersion = 'config.kubernetes.io/v1';
+  try {
+    const input = readResourceList(await readStdin());
+    apiVersion = input.apiVersion;
+    const config = readConfig(input.functionConfig, env);
+    // Placeholders written in place would replace the encrypted sources just the same.
+    const ours = input.items.some((item) => mayConcern(item.text, config.env.prefixes));
+    const inPlace = ours && isKptRun(input.items) && kptRunDestination(env) !== 'elsewhere';
+    const outcome = inPlace ? leaveInPlace(input.items) : await render(input.items, config, options(env));
+    process.stdout.write(writeResourceList(apiVersion, input.indent, outcome.output, outcome.results));
+    if (outcome.notice) process.stderr.write(`${outcome.notice}\n`);
+  } catch (thrown) {
+    fail(asErrorList(thrown), (results) => process.stdout.write(writeResourceList(apiVersion, 0, [], results)));
+  }
+}
+
+async function runLegacyPlugin(configFile: string, env: NodeJS.ProcessEnv): Promise<void> {
+  try {
+    let text: string;
+    try {
+      text = readFileSync(configFile, 'utf8');
+    } catch {
+      throw usageError(`cannot read the plugin config ${configFile}`, 'kustomize passes the config file as the only argument');
+    }
+    const { value } = parseWhole(text, { file: configFile });
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw inputError('the plugin config is not a mapping', { file: configFile });
+    const config: RenderConfig = readConfig(value as Record<string, unknown>, env);
+    // A generator gets nothing on stdin; a transformer gets the resources.
+    const items = config.generator ? [] : readStream(await readStdin());
+    const outcome = await render(items, config, options(env));
+    process.stdout.write(writeStream(outcome.output));
+    if (outcome.notice) process.stderr.write(`${outcome.notice}\n`);
+  } catch (thrown) {
+    fail(asErrorList(thrown));
+  }
+}
+
+function fail(errors: KmsecretError[], writeResults?: (results: Result[]) => void): void {
+  process.stderr.write(stderrReport(errors));
+  writeResults?.(errors.map(errorResult));
+  process.exitCode = Math.max(...errors.map((e) => e.exitCode));
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const args = argv.slice(2);
+  if (args[0] === '--help' || args[0] === '-h') {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  if (args[0] === '--version') {
+    process.stdout.write(`${version}\n`);
+    return;
+  }
+  if (args.length > 1 || args[0]?.startsWith('-')) {
+    fail([usageError(`unexpected arguments: ${args.join(' ')}`, 'kmsecret-fn takes a ResourceList on stdin, or one plugin config file')]);
+    return;
+  }
+  await (args[0] === undefined ? runKrm(env) : runLegacyPlugin(args[0], env));
+}
+
+process.on('unhandledRejection', (reason) => fail(asErrorList(reason)));
+await main(process.argv);

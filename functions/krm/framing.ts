@@ -1,0 +1,129 @@
+// Cutting input text into one chunk per resource without parsing it.
+//
+// kpt writes the function's output back into the user's files, so an item we
+// do not change must leave exactly as it came. We therefore never re-serialise
+// such an item: we cut the input into chunks — one per item of a block-style
+// `items:` sequence, or one per document of a YAML stream — and copy untouched
+// chunks through byte for byte. Only a chunk that could matter to us is parsed
+// at all (see `mayConcern` in read.ts), which also keeps a 10,000-item list cheap.
+//
+// The cut relies on one property of block YAML: inside an item, every line
+// that is not blank or a comment is indented deeper than the item's "- "
+// indicator (block scalars, continuation lines and nested nodes all are).
+// So a new item starts exactly at a line with "-" at the sequence's column, and
+// the sequence ends at the first content line at or left of that column.
+
+export interface ItemsFraming {
+  kind: 'items';
+  /** Column of the "- " indicators (0 for kpt's and kustomize's output). */
+  indent: number;
+  /** Each item's text, from its "- " line to the line before the next one. */
+  chunks: string[];
+  /** The input without the items region: apiVersion, kind, functionConfig … */
+  skeleton: string;
+}
+
+export interface FlowFraming {
+  /** `items:` is not a block sequence (JSON input, `items: [...]`): the caller parses the whole list. */
+  kind: 'flow';
+}
+
+export interface StreamFraming {
+  kind: 'stream';
+  /** Each document's text, without its `---` separator line. Empty documents are dropped. */
+  chunks: string[];
+}
+
+const lineBreak = /\r?\n/g;
+
+/** Lines with their end-of-line kept, so joining them restores the text exactly. */
+export function splitLines(text: string): string[] {
+  const lines: string[] = [];
+  let start = 0;
+  lineBreak.lastIndex = 0;
+  for (let m = lineBreak.exec(text); m; m = lineBreak.exec(text)) {
+    lines.push(text.slice(start, m.index + m[0].length));
+    start = m.index + m[0].length;
+  }
+  if (start < text.length) lines.push(text.slice(start));
+  return lines;
+}
+
+function isBlankOrComment(line: string): boolean {
+  const t = line.trimStart();
+  return t === '' || t.startsWith('#');
+}
+
+function indentOf(line: string): number {
+  let i = 0;
+  while (line.charCodeAt(i) === 32) i++;
+  return i;
+}
+
+function isItemStart(line: string, column: number): boolean {
+  if (indentOf(line) !== column || line[column] !== '-') return false;
+  const next = line[column + 1];
+  return next === undefined || next === ' ' || next === '\n' || next === '\r';
+}
+
+const itemsKey = /^items:[ \t]*(#.*)?\r?\n?$/;
+const itemsKeyAny = /^items:/;
+
+export function frameResourceList(input: string): ItemsFraming | FlowFraming {
+  const lines = splitLines(input);
+  const keyLine = lines.findIndex((line) => itemsKeyAny.test(line));
+  if (keyLine === -1) return { kind: 'items', indent: 0, chunks: [], skeleton: input };
+  if (!itemsKey.test(lines[keyLine] as string)) return { kind: 'flow' };
+
+  const chunks: string[] = [];
+  let column = -1;
+  let current: string[] | undefined;
+  let end = keyLine + 1;
+  for (; end < lines.length; end++) {
+    const line = lines[end] as string;
+    if (isBlankOrComment(line)) {
+      current?.push(line);
+      continue;
+    }
+    if (column === -1) {
+      // The first content line decides the sequence's column, or shows there is no sequence.
+      if (!/^ *-( |\r?\n|$)/.test(line)) break;
+      column = indentOf(line);
+    }
+    if (isItemStart(line, column)) {
+      if (current) chunks.push(current.join(''));
+      current = [line];
+    } else if (indentOf(line) <= column) {
+      break;
+    } else if (current) {
+      current.push(line);
+    }
+  }
+  if (current) chunks.push(current.join(''));
+  const skeleton = [...lines.slice(0, keyLine + 1), ...lines.slice(end)].join('');
+  return { kind: 'items', indent: Math.max(column, 0), chunks, skeleton };
+}
+
+const documentMarker = /^(---|\.\.\.)([ \t].*)?\r?\n?$/;
+
+/** A multi-document YAML stream, as legacy kustomize plugins and `kubectl kustomize` write it. */
+export function frameStream(input: string): StreamFraming {
+  const chunks: string[] = [];
+  let current: string[] = [];
+  const flush = () => {
+    if (current.some((line) => !isBlankOrComment(line))) chunks.push(current.join(''));
+    current = [];
+  };
+  for (const line of splitLines(input)) {
+    if (documentMarker.test(line)) {
+      flush();
+      // `--- ` may carry content after the marker on the same line (`--- !tag` or `--- {}`).
+      const rest = line.replace(/^---[ \t]?/, '');
+      if (line.startsWith('---') && rest.trim() !== '' && !rest.trim().startsWith('#')) current.push(rest);
+      continue;
+    }
+    current.push(line);
+  }
+  flush();
+  return { kind: 'stream', chunks };
+}

@@ -1,0 +1,127 @@
+// The ResourceList (KRM Functions Specification, config.kubernetes.io/v1) as
+// text in, text out. Items stay the chunks they came as (framing.ts); only the
+// ones the render changes are written again.
+import { isMap, isSeq } from 'yaml';
+import { inputError } from '../errors.js';
+import { frameResourceList, frameStream } from './framing.js';
+import { type ParsedResource, parseChunk, parseWhole, writeNode, writeObject } from './yaml.js';
+import type { Result } from './results.js';
+
+/** One input resource: its exact text, parsed only on demand. */
+export class SourceItem {
+  #parsed: ParsedResource | undefined;
+  constructor(
+    readonly text: string,
+    readonly index: number,
+    /** true: a `- item` of a ResourceList; false: a document of a stream. */
+    readonly asSeqItem: boolean,
+  ) {}
+
+  /** Whether anything asked for the parse (items that could not concern us never are). */
+  get isParsed(): boolean {
+    return this.#parsed !== undefined;
+  }
+
+  get parsed(): ParsedResource {
+    this.#parsed ??= parseChunk(this.text, this.asSeqItem, { field: `items[${this.index}]`, ...this.file() });
+    return this.#parsed;
+  }
+
+  /** kpt's path annotation, found without parsing, so that even a parse error names the file. */
+  file(): { file?: string } {
+    const m = /config\.kubernetes\.io\/path: *['"]?([^'"\r\n]+)/.exec(this.text);
+    return m?.[1] ? { file: m[1] } : {};
+  }
+}
+
+export interface ResourceListInput {
+  apiVersion: string;
+  /** The functionConfig as plain values (every scalar a string), or undefined. */
+  functionConfig: Record<string, unknown> | undefined;
+  items: SourceItem[];
+  /** Column of the items' "- " indicators, kept for written items. */
+  indent: number;
+}
+
+const listKinds = ['config.kubernetes.io/v1', 'config.kubernetes.io/v1beta1', 'config.kubernetes.io/v1alpha1'];
+
+export function readResourceList(input: string): ResourceListInput {
+  const text = input.replace(/^\uFEFF/, '');
+  if (text.trim() === '') throw inputError('stdin is empty; expected a ResourceList (config.kubernetes.io/v1)', {}, 'run kmsecret-fn from kpt or kustomize, or pipe a ResourceList into it');
+  const framing = frameResourceList(text);
+  let skeleton: string;
+  let items: SourceItem[];
+  let indent = 0;
+  if (framing.kind === 'items') {
+    skeleton = framing.skeleton;
+    items = framing.chunks.map((chunk, i) => new SourceItem(chunk, i, true));
+    indent = framing.indent;
+  } else {
+    // Flow or JSON items: parse the whole list once and give every item a block chunk of its own.
+    const { doc } = parseWhole(text, { field: 'ResourceList' });
+    const seq = isMap(doc.contents) ? doc.contents.get('items', true) : undefined;
+    if (!isSeq(seq)) throw inputError('items is not a list', { field: 'items' });
+    items = seq.items.map((node, i) => {
+      if (!isMap(node)) throw inputError('is not a mapping (a Kubernetes resource is a YAML mapping)', { field: `items[${i}]` });
+      return new SourceItem(writeNode(node, true, 0), i, true);
+    });
+    if (isMap(doc.contents)) doc.contents.delete('items');
+    skeleton = doc.toString();
+  }
+  const { value } = parseWhole(skeleton, { field: 'ResourceList' });
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw inputError('stdin is not a ResourceList (expected a YAML mapping with kind: ResourceList)');
+  }
+  const envelope = value as Record<string, unknown>;
+  if (envelope.kind !== 'ResourceList' || !listKinds.includes(String(envelope.apiVersion))) {
+    throw inputError(
+      `stdin is not a ResourceList (found apiVersion ${String(envelope.apiVersion)}, kind ${String(envelope.kind)})`,
+      {},
+      'kmsecret-fn reads a config.kubernetes.io/v1 ResourceList on stdin; to convert a plain file use `kmsecret decrypt`',
+    );
+  }
+  const fc = envelope.functionConfig;
+  if (fc !== undefined && fc !== null && fc !== '~' && fc !== '' && (typeof fc !== 'object' || Array.isArray(fc))) {
+    throw inputError('functionConfig is not a mapping', { field: 'functionConfig' });
+  }
+  return {
+    apiVersion: String(envelope.apiVersion),
+    functionConfig: typeof fc === 'object' && fc !== null ? (fc as Record<string, unknown>) : undefined,
+    items,
+    indent,
+  };
+}
+
+/** A multi-document stream (legacy plugins, rendered manifests). */
+export function readStream(input: string): SourceItem[] {
+  return frameStream(input.replace(/^\uFEFF/, '')).chunks.map((chunk, i) => new SourceItem(chunk, i, false));
+}
+
+/** What goes out: an item exactly as it came, a changed item (its AST), or a new resource. */
+export type OutputItem =
+  | { kind: 'source'; item: SourceItem }
+  | { kind: 'changed'; item: SourceItem }
+  | { kind: 'new'; value: object };
+
+function itemText(out: OutputItem, asSeqItem: boolean, indent: number): string {
+  switch (out.kind) {
+    case 'source': {
+      const { text } = out.item;
+      return text.endsWith('\n') ? text : `${text}\n`;
+    }
+    case 'changed':
+      return writeNode(out.item.parsed.node, asSeqItem, indent);
+    case 'new':
+      return writeObject(out.value, asSeqItem, indent);
+  }
+}
+
+export function writeResourceList(apiVersion: string, indent: number, items: OutputItem[], results: Result[]): string {
+  const head = `apiVersion: ${apiVersion}\nkind: ResourceList\n`;
+  const body = items.length === 0 ? 'items: []\n' : `items:\n${items.map((out) => itemText(out, true, indent)).join('')}`;
+  return head + body + (results.length > 0 ? writeObject({ results }, false, 0) : '');
+}
+
+export function writeStream(items: OutputItem[]): string {
+  return items.map((out) => itemText(out, false, 0)).join('---\n');
+}

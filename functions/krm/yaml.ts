@@ -1,0 +1,94 @@
+// How kmsecret reads and writes YAML, in one place.
+//
+// Reading uses the `yaml` package with the failsafe schema: every scalar stays
+// the string it was written as, so `2020-01-01`, `0755`, `1.10`, `~` and
+// `12345678901234567890` keep their exact text when a changed resource is
+// written again, and comments and quoting styles survive on the nodes.
+// (js-yaml, which the kpt-functions SDK uses, turns those into timestamps and
+// numbers and drops comments; see README "Why not the kpt-functions SDK".)
+import { Document, isMap, isSeq, parseDocument, stringify, type YAMLMap, YAMLSeq } from 'yaml';
+import { inputError, type ErrorPlace } from '../errors.js';
+
+/** A resource parsed from its chunk: the AST (to edit in place) and its plain value (to read). */
+export interface ParsedResource {
+  doc: Document.Parsed;
+  node: YAMLMap;
+  value: Record<string, unknown>;
+}
+
+const parseOptions = { schema: 'failsafe', uniqueKeys: true, prettyErrors: false, strict: true } as const;
+
+/** Aliases in one resource; kustomize and kpt never write them, a bomb writes millions. */
+const maxAliasCount = 64;
+
+function describeYamlError(error: { message: string; linePos?: [{ line: number }, ...unknown[]] }): string {
+  const first = error.message.split('\n')[0] ?? error.message;
+  return first.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** Parses one chunk: a `- item` of a ResourceList (asSeqItem) or a whole document. */
+export function parseChunk(text: string, asSeqItem: boolean, place: ErrorPlace): ParsedResource {
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, parseOptions);
+  } catch (error) {
+    throw inputError(`is not valid YAML (${error instanceof Error ? error.message : 'parse failure'})`, place);
+  }
+  const error = doc.errors[0];
+  if (error) {
+    const line = error.linePos?.[0].line;
+    throw inputError(`is not valid YAML: ${describeYamlError(error)}`, line ? { ...place, line } : place, 'fix the YAML syntax');
+  }
+  let node: unknown = doc.contents;
+  if (asSeqItem) node = isSeq(node) ? node.items[0] : undefined;
+  if (!isMap(node)) throw inputError('is not a mapping (a Kubernetes resource is a YAML mapping)', place);
+  let value: unknown;
+  try {
+    value = node.toJS(doc, { maxAliasCount });
+  } catch (error) {
+    throw inputError(`cannot be read: ${error instanceof Error ? error.message : 'bad YAML'}`, place, 'remove YAML aliases from resources');
+  }
+  return { doc, node, value: value as Record<string, unknown> };
+}
+
+/** Parses a small document whole (the ResourceList without its items, a CLI file). */
+export function parseWhole(text: string, place: ErrorPlace): { doc: Document.Parsed; value: unknown } {
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, parseOptions);
+  } catch (error) {
+    throw inputError(`is not valid YAML (${error instanceof Error ? error.message : 'parse failure'})`, place);
+  }
+  const error = doc.errors[0];
+  if (error) {
+    const line = error.linePos?.[0].line;
+    throw inputError(`is not valid YAML: ${describeYamlError(error)}`, line ? { ...place, line } : place, 'fix the YAML syntax');
+  }
+  try {
+    return { doc, value: doc.toJS({ maxAliasCount }) };
+  } catch (error) {
+    throw inputError(`cannot be read: ${error instanceof Error ? error.message : 'bad YAML'}`, place);
+  }
+}
+
+const writeOptions = { lineWidth: 0, minContentWidth: 0, indentSeq: false } as const;
+
+function indentBy(text: string, column: number): string {
+  if (column === 0) return text;
+  const pad = ' '.repeat(column);
+  return text.replace(/^(?=.)/gm, pad);
+}
+
+/** A changed resource, written from its AST: untouched nodes keep their text, comments and style. */
+export function writeNode(node: YAMLMap, asSeqItem: boolean, column: number): string {
+  const contents = asSeqItem ? new YAMLSeq() : node;
+  if (contents instanceof YAMLSeq) contents.items.push(node);
+  const doc = new Document(contents, { schema: 'failsafe' });
+  return indentBy(doc.toString(writeOptions), column);
+}
+
+/** A resource we generate (a Secret): written with the core schema, so a string that
+ *  looks like a number or a date is quoted and reads back as the same string. */
+export function writeObject(value: object, asSeqItem: boolean, column: number): string {
+  return indentBy(stringify(asSeqItem ? [value] : value, writeOptions), column);
+}

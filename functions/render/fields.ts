@@ -1,0 +1,28 @@
+// Field paths for messages and KRM results: spec.containers[0].env[2].value,
+// data["tls.crt"].
+
+export type PathSegment = string | number;
+
+export function fieldPath(segments: readonly PathSegment[]): string {
+  let out = '';
+  for (const s of segments) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(s)) out += out === '' ? s : `.${s}`;
+    else out += `[${JSON.stringify(s)}]`;
+  }
+  return out;
+}
+
+/** Every string in a plain value, with its path (the value is read with the failsafe schema, so all scalars are strings). */
+export function* strings(value: unknown, path: PathSegment[] = []): Generator<[PathSegment[], string]> {
+  if (typeof value === 'string') {
+    yield [path, value];
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) yield* strings(value[i], [...path, i]);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      yield [[...path, k], k];
+      yield* strings(v, [...path, k]);
+    }
+  }
+}

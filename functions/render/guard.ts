@@ -1,0 +1,36 @@
+// Stage 5: before anything is written, prove that nothing encrypted and no
+// KmsSecret is left in the output. The plan already refused tokens in places we
+// do not decrypt; this checks what apply produced, independently of how.
+import { KmsecretError } from '../errors.js';
+import { resourceRef } from '../krm/identity.js';
+import type { OutputItem } from '../krm/resource-list.js';
+import { isKmsSecret } from '../model/kmssecret.js';
+import { looksLikeToken } from '../token/token.js';
+import { fieldPath, type PathSegment, strings } from './fields.js';
+
+function valueOf(out: OutputItem): Record<string, unknown> | undefined {
+  switch (out.kind) {
+    case 'new':
+      return out.value as Record<string, unknown>;
+    case 'changed':
+      return out.item.parsed.node.toJS(out.item.parsed.doc) as Record<string, unknown>;
+    case 'source':
+      // An item nobody parsed holds no marker of ours (plan.mayConcern), so no token and no KmsSecret.
+      return out.item.isParsed ? out.item.parsed.value : undefined;
+  }
+}
+
+export function guard(output: readonly OutputItem[]): void {
+  for (const out of output) {
+    const value = valueOf(out);
+    if (!value) continue;
+    if (isKmsSecret(value)) {
+      throw new KmsecretError('internal', 'a KmsSecret would be left in the output; nothing was written', { resource: resourceRef(value) });
+    }
+    for (const [path, text] of strings(value)) {
+      if (looksLikeToken(text)) {
+        throw new KmsecretError('internal', 'a kmsecret token would be left in the output; nothing was written', { resource: resourceRef(value), field: fieldPath(path as PathSegment[]) });
+      }
+    }
+  }
+}

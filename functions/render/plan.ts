@@ -1,0 +1,137 @@
+// Stage 2 of the render: find every encrypted value in every item, check it
+// is well formed and sits where it was bound, and say what each item becomes.
+// Pure: no I/O, so the number of provider calls is a property of the plan.
+import { type ErrorPlace, KmsecretError, inputError } from '../errors.js';
+import { annotationsOf, resourceRef } from '../krm/identity.js';
+import type { SourceItem } from '../krm/resource-list.js';
+import type { RenderConfig } from '../model/config.js';
+import { type KmsSecret, isKmsSecret, readKmsSecret } from '../model/kmssecret.js';
+import { looksLikeToken } from '../token/token.js';
+import { fieldPath, type PathSegment, strings } from './fields.js';
+import { type EnvPlan, planWorkload } from './plan-env.js';
+import { planToken } from './plan-token.js';
+import type { PlannedValue } from './values.js';
+
+export interface SecretConversion {
+  /** The item the KmsSecret was, or undefined for kustomize's generator form. */
+  item: SourceItem | undefined;
+  secret: KmsSecret;
+  /** Parallel to secret.data. */
+  values: PlannedValue[];
+}
+
+export interface Plan {
+  conversions: SecretConversion[];
+  workloads: EnvPlan[];
+  /** Items that leave no trace: the generator's copy of its own config. */
+  drop: Set<SourceItem>;
+  /** Every value of the render, for one decrypt batch. */
+  values: PlannedValue[];
+}
+
+/** Could this chunk hold anything of ours? Only those are parsed at all.
+ *  A YAML escape could spell a marker without its letters, so escapes count too. */
+export function mayConcern(text: string, prefixes: readonly string[]): boolean {
+  return /kmsecret|kmssecret|\\[xuU\r\n]/i.test(text) || prefixes.some((p) => text.includes(p));
+}
+
+function planKmsSecret(value: Record<string, unknown>, item: SourceItem | undefined, errors: KmsecretError[]): SecretConversion | undefined {
+  const file = item?.file() ?? {};
+  let secret: KmsSecret;
+  try {
+    secret = readKmsSecret(value, file);
+  } catch (error) {
+    errors.push(...(error instanceof KmsecretError ? [error] : (error as { errors: KmsecretError[] }).errors));
+    return undefined;
+  }
+  const resource = resourceRef(value);
+  const values: PlannedValue[] = [];
+  for (const { key, token } of secret.data) {
+    const place = { resource, field: fieldPath(['data', key]), ...file };
+    const planned = planToken(token, { ...secret.home, key }, place, errors);
+    if (planned) values.push(planned);
+  }
+  return { item, secret, values };
+}
+
+/** A token anywhere we do not decrypt would reach the cluster still encrypted: refuse it. */
+function strayTokens(value: Record<string, unknown>, planned: ReadonlySet<string>, place: ErrorPlace, errors: KmsecretError[]): void {
+  for (const [path, text] of strings(value)) {
+    if (!looksLikeToken(text)) continue;
+    const field = fieldPath(path as PathSegment[]);
+    if (planned.has(field)) continue;
+    const hint =
+      value.kind === 'Secret'
+        ? 'kmsecret decrypts Secrets written as kind: KmsSecret (apiVersion: kmsecret.dev/v1alpha1)'
+        : 'tokens are decrypted in KmsSecret data and in container env values only';
+    errors.push(inputError('holds a kmsecret token where kmsecret-fn does not decrypt', { ...place, field }, hint));
+  }
+}
+
+export function plan(items: readonly SourceItem[], config: RenderConfig): Plan | KmsecretError[] {
+  const errors: KmsecretError[] = [];
+  const result: Plan = { conversions: [], workloads: [], drop: new Set(), values: [] };
+  const generator = config.generator;
+  if (generator) {
+    const conversion = planKmsSecret(generator, undefined, errors);
+    if (conversion) result.conversions.push(conversion);
+  }
+  for (const item of items) {
+    if (!mayConcern(item.text, config.env.prefixes)) continue;
+    let value: Record<string, unknown>;
+    try {
+      value = item.parsed.value;
+    } catch (error) {
+      errors.push(error as KmsecretError);
+      continue;
+    }
+    if (generator && isGeneratorCopy(value, generator)) {
+      result.drop.add(item);
+      continue;
+    }
+    const place = { resource: resourceRef(value), ...item.file() };
+    const planned = new Set<string>();
+    if (isKmsSecret(value)) {
+      const conversion = planKmsSecret(value, item, errors);
+      if (conversion) result.conversions.push(conversion);
+      for (const key of Object.keys((value.data as object | undefined) ?? {})) planned.add(fieldPath(['data', key]));
+    } else {
+      const workload = planWorkload(item, value, config, errors);
+      if (workload) {
+        result.workloads.push(workload);
+        for (const env of workload.values) planned.add(env.field);
+      }
+    }
+    strayTokens(value, planned, place, errors);
+  }
+  generatedNameConflicts(items, result.workloads, errors);
+  if (errors.length > 0) return errors;
+  result.values = [...result.conversions.flatMap((c) => c.values), ...result.workloads.flatMap((w) => w.values.map((v) => v.value))];
+  return result;
+}
+
+/** kustomize passes a generator's config twice: as functionConfig and as an item marked local-config. */
+function isGeneratorCopy(value: Record<string, unknown>, generator: Record<string, unknown>): boolean {
+  const a = resourceRef(value);
+  const b = resourceRef(generator);
+  return (
+    isKmsSecret(value) &&
+    a.name === b.name &&
+    a.namespace === b.namespace &&
+    annotationsOf(value)['config.kubernetes.io/local-config'] === 'true'
+  );
+}
+
+/** A Secret generated for a workload must not replace one that is already there. */
+function generatedNameConflicts(items: readonly SourceItem[], workloads: readonly EnvPlan[], errors: KmsecretError[]): void {
+  for (const workload of workloads) {
+    if (workload.output !== 'secretRef') continue;
+    for (const item of items) {
+      if (!item.text.includes(workload.secretName)) continue;
+      const other = resourceRef(item.parsed.value);
+      if (other.kind === 'Secret' && other.name === workload.secretName && (other.namespace ?? '') === workload.namespace) {
+        errors.push(inputError(`the Secret generated for this workload's env, ${workload.secretName}, already exists`, { resource: workload.resource, ...workload.item.file() }, 'rename the existing Secret, or annotate the workload kmsecret.dev/env-output: inline'));
+      }
+    }
+  }
+}

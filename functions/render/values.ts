@@ -1,0 +1,37 @@
+// An encrypted value found by the plan, in one of the two forms kmsecret reads:
+//
+//   token  our format: a value sealed under a data key the provider wraps
+//   shush  a raw base64 KMS ciphertext of the value itself (shush's format);
+//          its "data key" is the value, so it costs one KMS call per distinct
+//          ciphertext — the reason to move to tokens.
+//
+// Both reduce to "unwrap this blob with this provider, key and context", so the
+// decrypt stage batches them the same way.
+import type { ErrorPlace } from '../errors.js';
+import { contextKey, type EncryptionContext } from '../token/binding.js';
+import type { ProviderName, Token } from '../token/token.js';
+
+export type PlannedValue =
+  | { form: 'token'; token: Token; place: ErrorPlace }
+  | { form: 'shush'; ciphertext: Uint8Array; ciphertextText: string; context: EncryptionContext; place: ErrorPlace };
+
+/** One provider call: everything values sharing it have in common. */
+export interface Unwrap {
+  provider: ProviderName;
+  /** '' when the blob itself names the key (shush). */
+  keyId: string;
+  wrapped: Uint8Array;
+  context: EncryptionContext;
+}
+
+export function unwrapOf(value: PlannedValue, contextOf: (token: Token) => EncryptionContext): Unwrap {
+  if (value.form === 'shush') return { provider: 'aws', keyId: '', wrapped: value.ciphertext, context: value.context };
+  const { token } = value;
+  return { provider: token.provider, keyId: token.keyId, wrapped: token.wrappedKey, context: contextOf(token) };
+}
+
+/** Values with equal group ids share one provider call. */
+export function groupId(value: PlannedValue, unwrap: Unwrap): string {
+  const wrappedText = value.form === 'shush' ? value.ciphertextText : value.token.wrappedKeyText;
+  return [unwrap.provider, unwrap.keyId, wrappedText, contextKey(unwrap.context)].join('\u0000');
+}

@@ -1,0 +1,13 @@
+// base64url without padding (RFC 4648 §5): token fields stay plain YAML scalars.
+
+const alphabet = /^[A-Za-z0-9_-]*$/;
+
+export function toBase64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
+/** Strict decode: Buffer.from silently skips bad characters, so check the alphabet first. */
+export function fromBase64url(text: string): Uint8Array | undefined {
+  if (!alphabet.test(text) || text.length % 4 === 1) return undefined;
+  return new Uint8Array(Buffer.from(text, 'base64url'));
+}
