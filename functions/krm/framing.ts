@@ -72,7 +72,8 @@ const itemsKeyAny = /^items:/;
 export function frameResourceList(input: string): ItemsFraming | FlowFraming {
   const lines = splitLines(input);
   const keyLine = lines.findIndex((line) => itemsKeyAny.test(line));
-  if (keyLine === -1) return { kind: 'items', indent: 0, chunks: [], skeleton: input };
+  // No `items:` key at the start of a line: JSON or flow style (or no items at all); the caller parses it whole.
+  if (keyLine === -1) return { kind: 'flow' };
   if (!itemsKey.test(lines[keyLine] as string)) return { kind: 'flow' };
 
   const chunks: string[] = [];

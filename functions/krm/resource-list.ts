@@ -1,7 +1,7 @@
 // The ResourceList (KRM Functions Specification, config.kubernetes.io/v1) as
 // text in, text out. Items stay the chunks they came as (framing.ts); only the
 // ones the render changes are written again.
-import { isMap, isSeq } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import { inputError } from '../errors.js';
 import { frameResourceList, frameStream } from './framing.js';
 import { type ParsedResource, parseChunk, parseWhole, writeNode, writeObject } from './yaml.js';
@@ -45,30 +45,7 @@ export interface ResourceListInput {
 
 const listKinds = ['config.kubernetes.io/v1', 'config.kubernetes.io/v1beta1', 'config.kubernetes.io/v1alpha1'];
 
-export function readResourceList(input: string): ResourceListInput {
-  const text = input.replace(/^\uFEFF/, '');
-  if (text.trim() === '') throw inputError('stdin is empty; expected a ResourceList (config.kubernetes.io/v1)', {}, 'run kmsecret-fn from kpt or kustomize, or pipe a ResourceList into it');
-  const framing = frameResourceList(text);
-  let skeleton: string;
-  let items: SourceItem[];
-  let indent = 0;
-  if (framing.kind === 'items') {
-    skeleton = framing.skeleton;
-    items = framing.chunks.map((chunk, i) => new SourceItem(chunk, i, true));
-    indent = framing.indent;
-  } else {
-    // Flow or JSON items: parse the whole list once and give every item a block chunk of its own.
-    const { doc } = parseWhole(text, { field: 'ResourceList' });
-    const seq = isMap(doc.contents) ? doc.contents.get('items', true) : undefined;
-    if (!isSeq(seq)) throw inputError('items is not a list', { field: 'items' });
-    items = seq.items.map((node, i) => {
-      if (!isMap(node)) throw inputError('is not a mapping (a Kubernetes resource is a YAML mapping)', { field: `items[${i}]` });
-      return new SourceItem(writeNode(node, true, 0), i, true);
-    });
-    if (isMap(doc.contents)) doc.contents.delete('items');
-    skeleton = doc.toString();
-  }
-  const { value } = parseWhole(skeleton, { field: 'ResourceList' });
+function envelopeOf(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw inputError('stdin is not a ResourceList (expected a YAML mapping with kind: ResourceList)');
   }
@@ -77,9 +54,39 @@ export function readResourceList(input: string): ResourceListInput {
     throw inputError(
       `stdin is not a ResourceList (found apiVersion ${String(envelope.apiVersion)}, kind ${String(envelope.kind)})`,
       {},
-      'kmsecret-fn reads a config.kubernetes.io/v1 ResourceList on stdin; to convert a plain file use `kmsecret decrypt`',
+      'kmsecret-fn reads a config.kubernetes.io/v1 ResourceList on stdin; to decrypt a plain file use `kmsecret decrypt`',
     );
   }
+  return envelope;
+}
+
+/** Items that come from every block list, or one block chunk per item of a flow/JSON list. */
+function flowItems(text: string): { skeleton: string; items: SourceItem[] } {
+  const { doc, value } = parseWhole(text, { field: 'ResourceList' });
+  envelopeOf(value);
+  const root = doc.contents;
+  const seq = isMap(root) ? root.get('items', true) : undefined;
+  const empty = seq === undefined || seq === null || (isScalar(seq) && ['', '~', 'null'].includes(String(seq.value ?? '')));
+  if (!empty && !isSeq(seq)) {
+    throw inputError('items is not a list', { field: 'items' });
+  }
+  const items = (isSeq(seq) ? seq.items : []).map((node, i) => {
+    if (!isMap(node)) throw inputError('is not a mapping (a Kubernetes resource is a YAML mapping)', { field: `items[${i}]` });
+    return new SourceItem(writeNode(node, true, 0), i, true);
+  });
+  if (isMap(root)) root.delete('items');
+  return { skeleton: doc.toString(), items };
+}
+
+export function readResourceList(input: string): ResourceListInput {
+  const text = input.replace(/^\uFEFF/, '');
+  if (text.trim() === '') throw inputError('stdin is empty; expected a ResourceList (config.kubernetes.io/v1)', {}, 'run kmsecret-fn from kpt or kustomize, or pipe a ResourceList into it');
+  const framing = frameResourceList(text);
+  const { skeleton, items } =
+    framing.kind === 'items'
+      ? { skeleton: framing.skeleton, items: framing.chunks.map((chunk, i) => new SourceItem(chunk, i, true)) }
+      : flowItems(text);
+  const envelope = envelopeOf(parseWhole(skeleton, { field: 'ResourceList' }).value);
   const fc = envelope.functionConfig;
   if (fc !== undefined && fc !== null && fc !== '~' && fc !== '' && (typeof fc !== 'object' || Array.isArray(fc))) {
     throw inputError('functionConfig is not a mapping', { field: 'functionConfig' });
@@ -88,7 +95,7 @@ export function readResourceList(input: string): ResourceListInput {
     apiVersion: String(envelope.apiVersion),
     functionConfig: typeof fc === 'object' && fc !== null ? (fc as Record<string, unknown>) : undefined,
     items,
-    indent,
+    indent: framing.kind === 'items' ? framing.indent : 0,
   };
 }
 

@@ -2,6 +2,7 @@
 // render. Values are grouped by the data key they share; each group costs one
 // provider call, all groups run concurrently under an adaptive bound with
 // retries and one deadline. Then every value is opened with its data key.
+import { setMaxListeners } from 'node:events';
 import { open } from '../crypto/envelope.js';
 import { type ErrorCategory, KmsecretError, KmsecretErrors } from '../errors.js';
 import { type FailureKind, ProviderError } from '../providers/provider.js';
@@ -69,6 +70,8 @@ export async function decryptAll(values: readonly PlannedValue[], options: Decry
   const groups = groupsOf(values);
   const limiter = new AdaptiveLimiter(options.concurrency);
   const controller = new AbortController();
+  // Every in-flight call and every backoff listens to this one signal.
+  setMaxListeners(0, controller.signal);
   const timer = setTimeout(() => controller.abort(new Error('deadline')), options.timeoutMs);
   const callStats: CallStats = { attempts: 0, throttles: 0 };
   const errors: KmsecretError[] = [];

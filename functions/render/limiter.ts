@@ -1,22 +1,20 @@
 // Bounded, adaptive concurrency for provider calls (additive increase,
 // multiplicative decrease, as TCP does): start at the configured bound, halve
-// on a throttle, grow back by one slot per window of successes. A throttling
+// on a throttle (once per burst), grow back by one slot per window of successes. A throttling
 // KMS therefore sees fewer requests at once instead of the same storm retried.
 
 export class AdaptiveLimiter {
   #limit: number;
   #inFlight = 0;
   #successes = 0;
-  #lastDecrease = 0;
+  #lastDecrease = Number.NEGATIVE_INFINITY;
   readonly #waiting: Array<() => void> = [];
   /** Lowest limit reached, for the benchmark's report. */
   lowest: number;
 
   constructor(
     readonly max: number,
-    private readonly now: () => number = Date.now,
-    /** Throttles closer together than this count as one signal (they come from one burst). */
-    private readonly calmMs = 100,
+    private readonly now: () => number = performance.now.bind(performance),
   ) {
     this.#limit = max;
     this.lowest = max;
@@ -37,10 +35,15 @@ export class AdaptiveLimiter {
     }
   }
 
-  throttled(): void {
-    const now = this.now();
-    if (now - this.#lastDecrease < this.calmMs) return;
-    this.#lastDecrease = now;
+  /** When the call was started: throttles of calls sent before the last decrease belong to
+   *  the burst that caused it, so a burst halves the limit once, as a TCP window does. */
+  startedAt(): number {
+    return this.now();
+  }
+
+  throttled(callStartedAt: number): void {
+    if (callStartedAt < this.#lastDecrease) return;
+    this.#lastDecrease = this.now();
     this.#limit = Math.max(1, Math.floor(this.#limit / 2));
     this.lowest = Math.min(this.lowest, this.#limit);
     this.#successes = 0;

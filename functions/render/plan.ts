@@ -77,7 +77,18 @@ export function plan(items: readonly SourceItem[], config: RenderConfig): Plan |
     if (conversion) result.conversions.push(conversion);
   }
   for (const item of items) {
-    if (!mayConcern(item.text, config.env.prefixes)) continue;
+    if (!mayConcern(item.text, config.env.prefixes)) {
+      // kpt and kustomize wrote these items themselves (and index them); anything else could
+      // be malformed, and a render must not pass on what it could not read.
+      if (!item.text.includes('config.kubernetes.io/index')) {
+        try {
+          void item.parsed;
+        } catch (error) {
+          errors.push(error as KmsecretError);
+        }
+      }
+      continue;
+    }
     let value: Record<string, unknown>;
     try {
       value = item.parsed.value;

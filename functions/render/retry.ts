@@ -53,9 +53,13 @@ export async function withRetries<T>(
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) throw deadlineError();
+    let startedAt = 0;
     try {
       stats.attempts++;
-      const result = await limiter.run(() => call(signal));
+      const result = await limiter.run(() => {
+        startedAt = limiter.startedAt();
+        return call(signal);
+      });
       limiter.succeeded();
       return result;
     } catch (error) {
@@ -63,7 +67,7 @@ export async function withRetries<T>(
       if (!(error instanceof ProviderError) || !error.retryable) throw error;
       if (error.kind === 'throttled') {
         stats.throttles++;
-        limiter.throttled();
+        limiter.throttled(startedAt);
       }
       if (attempt >= policy.maxAttempts) {
         throw new ProviderError(

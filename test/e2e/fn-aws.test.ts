@@ -1,0 +1,193 @@
+// kmsecret-fn against AWS KMS: the real @aws-sdk/client-kms over HTTP to the
+// project's KMS protocol server (fault injection, call counts) and to moto.
+import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AwsKmsProvider } from '../../functions/providers/aws-kms.js';
+import { kmsSecretYaml } from '../helpers/fixtures.js';
+import { awsEnv, startMoto, useKmsServer, type Moto } from '../helpers/kms.js';
+import { expectNoPlaintext } from '../helpers/leaks.js';
+import { decodeData, parseList, resourceList } from '../helpers/resource-list.js';
+import { runFn, type RunResult } from '../helpers/run.js';
+import { describeWith } from '../helpers/tools.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const kms = useKmsServer();
+const plaintext = (i: number, k: number) => `value-${i}-${k}-Zq8`;
+const allPlaintexts = Array.from({ length: 40 }, (_, i) => Array.from({ length: 10 }, (_, k) => plaintext(i, k))).flat();
+
+/** The provider the fixtures are sealed with, pointed at an endpoint the way the function is. */
+function provider(endpoint: string): AwsKmsProvider {
+  Object.assign(process.env, { AWS_ENDPOINT_URL_KMS: endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDKMSECRETTEST', AWS_SECRET_ACCESS_KEY: 'x' });
+  return new AwsKmsProvider();
+}
+
+async function secrets(endpoint: string, keyId: string, count: number, namespace = 'team-a'): Promise<string[]> {
+  const p = provider(endpoint);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const data = Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`KEY_${k}`, plaintext(i, k)]));
+    out.push(await kmsSecretYaml(p, keyId, { name: `secret-${i}`, namespace, data }));
+  }
+  return out;
+}
+
+function expectFailure(result: RunResult, code: number, message: RegExp): void {
+  expect(result.code, result.stderr).toBe(code);
+  expect(result.stderr).toMatch(message);
+  expect(parseList(result.stdout).items).toEqual([]);
+  expectNoPlaintext(result.stdout + result.stderr, allPlaintexts);
+}
+
+let keyArn: string;
+let fixtures: string[];
+beforeAll(async () => {
+  keyArn = kms.server().createKey({ alias: 'alias/team-a' });
+  fixtures = await secrets(kms.server().endpoint, 'alias/team-a', 40);
+});
+beforeEach(() => {
+  kms.server().reset();
+  kms.server().policy = undefined;
+});
+
+describe('decryption is batched', () => {
+  it('costs one KMS Decrypt per data key, however many values', async () => {
+    const result = await runFn(resourceList(fixtures), awsEnv(kms.server().endpoint));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    const items = parseList(result.stdout).items;
+    expect(items).toHaveLength(40);
+    expect(decodeData(items[7] as Record<string, any>).KEY_3).toBe(plaintext(7, 3));
+    expect(kms.server().count('Decrypt')).toBe(40);
+    expect(kms.server().count()).toBe(40);
+    const contexts = kms.server().calls.map((c) => c.encryptionContext);
+    expect(contexts[0]).toEqual({ 'kmsecret:scope': 'strict', 'kmsecret:namespace': 'team-a', 'kmsecret:name': expect.stringMatching(/^secret-\d+$/) });
+  });
+
+  it('keeps to the concurrency bound', async () => {
+    kms.server().faults = { latencyMs: 40 };
+    const result = await runFn(resourceList(fixtures), awsEnv(kms.server().endpoint, { KMSECRET_CONCURRENCY: '4' }));
+    expect(result.code, result.stderr).toBe(0);
+    expect(kms.server().maxInFlight).toBe(4);
+  });
+
+  it('records the key ARN (not the alias) in the token, and names it to KMS', async () => {
+    expect(fixtures[0]).toContain(Buffer.from(`{"keyId":"${keyArn}"`).toString('base64url').slice(0, 20));
+    await runFn(resourceList(fixtures.slice(0, 1)), awsEnv(kms.server().endpoint));
+    expect(kms.server().calls[0]?.keyArn).toBe(keyArn);
+  });
+});
+
+describe('KMS faults are retried, then explained', () => {
+  it('rides out a throttling storm, backing off', async () => {
+    kms.server().faults = { throttleRate: 0.5, seed: 7 };
+    const result = await runFn(resourceList(fixtures), awsEnv(kms.server().endpoint, { KMSECRET_MAX_ATTEMPTS: '12' }));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(kms.server().count('Decrypt')).toBeGreaterThan(40);
+  });
+
+  it('lowers its concurrency when KMS throttles above a quota', async () => {
+    kms.server().faults = { throttleAboveInFlight: 3, latencyMs: 20 };
+    const result = await runFn(resourceList(fixtures), awsEnv(kms.server().endpoint, { KMSECRET_MAX_ATTEMPTS: '20', KMSECRET_CONCURRENCY: '32' }));
+    expect(result.code, result.stderr).toBe(0);
+    const throttled = kms.server().calls.filter((c) => c.error === 'ThrottlingException').length;
+    // At a fixed 32, every round would throttle all but 3 of its requests: about 29 × 40/3 ≈ 380.
+    expect(throttled).toBeLessThan(80);
+  });
+
+  it('retries 5xx answers and dropped connections', async () => {
+    kms.server().faults = { error5xxFirst: 3, dropFirst: 3 };
+    const result = await runFn(resourceList(fixtures.slice(0, 5)), awsEnv(kms.server().endpoint));
+    expect(result.code, result.stderr).toBe(0);
+    expect(kms.server().count('Decrypt')).toBeGreaterThan(5);
+  });
+
+  it('gives up on a throttle that never ends, saying what to change', async () => {
+    kms.server().faults = { throttleRate: 1 };
+    const result = await runFn(resourceList(fixtures.slice(0, 2)), awsEnv(kms.server().endpoint, { KMSECRET_MAX_ATTEMPTS: '3' }));
+    expectFailure(result, 5, /aws: KMS throttled kms:Decrypt on .*, 3 times.*\n.*hint: lower KMSECRET_CONCURRENCY, or ask AWS for a higher KMS request quota/);
+  });
+
+  it('stops at the deadline when KMS hangs', async () => {
+    kms.server().faults = { hangMs: 10_000 };
+    const started = Date.now();
+    const result = await runFn(resourceList(fixtures.slice(0, 3)), awsEnv(kms.server().endpoint, { KMSECRET_TIMEOUT: '1' }));
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expectFailure(result, 5, /did not finish before the deadline/);
+    expect(result.stderr.match(/deadline/g)?.length).toBe(1);
+  });
+
+  it('says KMS is unreachable when nothing listens', async () => {
+    const result = await runFn(resourceList(fixtures.slice(0, 2)), awsEnv('http://127.0.0.1:9', { KMSECRET_MAX_ATTEMPTS: '2' }));
+    expectFailure(result, 5, /KMS did not answer kms:Decrypt .*ECONNREFUSED.*\n.*hint: check the network path to KMS/);
+  });
+});
+
+describe('KMS refusals name the resource, the key and the fix', () => {
+  it('AccessDenied from a key policy that allows one namespace only', async () => {
+    kms.server().policy = (req) => req.op !== 'Decrypt' || req.encryptionContext['kmsecret:namespace'] === 'team-b';
+    const result = await runFn(resourceList(fixtures.slice(0, 1)), awsEnv(kms.server().endpoint));
+    expectFailure(result, 4, /KmsSecret team-a\/secret-0 data\.KEY_0: aws: AWS denied kms:Decrypt on arn:aws:kms:us-east-1:111122223333:key\/[-0-9a-f]+ \(and 9 more values sharing its data key\)\n.*hint: the role's IAM policy or the key policy/);
+  });
+
+  it('no credentials at all', async () => {
+    const env = awsEnv(kms.server().endpoint);
+    delete env.AWS_ACCESS_KEY_ID;
+    delete env.AWS_SECRET_ACCESS_KEY;
+    const result = await runFn(resourceList(fixtures.slice(0, 3)), env);
+    expectFailure(result, 4, /no AWS credentials for kms:Decrypt.*\n.*hint: give this process AWS credentials/);
+    expect(result.stderr.match(/no AWS credentials/g)?.length).toBe(1);
+  });
+
+  it('a tampered data key', async () => {
+    const token = fixtures[0]?.match(/KEY_0: (\S+)/)?.[1] as string;
+    const fields = token.split(':');
+    const tampered = fields.map((f, i) => (i === 4 ? `${f.slice(0, 60)}${f[60] === 'A' ? 'B' : 'A'}${f.slice(61)}` : f)).join(':');
+    const result = await runFn(resourceList([(fixtures[0] as string).replace(token, tampered)]), awsEnv(kms.server().endpoint));
+    expectFailure(result, 4, /KMS refused the data key/);
+  });
+
+  it('a disabled key', async () => {
+    const other = kms.server().createKey({ alias: 'alias/disabled' });
+    const [doc] = await secrets(kms.server().endpoint, other, 1);
+    const client = new KMSClient({ endpoint: kms.server().endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    await client.send(new DisableKeyCommand({ KeyId: other }));
+    const result = await runFn(resourceList([doc as string]), awsEnv(kms.server().endpoint));
+    expectFailure(result, 4, /KMS cannot use arn:.* \(DisabledException\)/);
+  });
+});
+
+describeWith(['moto_server'], 'against moto', () => {
+  let moto: Moto;
+  let motoKey: string;
+  beforeAll(async () => {
+    moto = await startMoto();
+    const client = new KMSClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    motoKey = (await client.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
+    await client.send(new CreateAliasCommand({ AliasName: 'alias/moto-team', TargetKeyId: motoKey }));
+  });
+  afterAll(() => {
+    moto?.process.kill();
+  });
+
+  it('round-trips through a second, independent KMS implementation', async () => {
+    const docs = await secrets(moto.endpoint, 'alias/moto-team', 3);
+    const result = await runFn(resourceList(docs), awsEnv(moto.endpoint));
+    expect(result.code, result.stderr).toBe(0);
+    expect(decodeData(parseList(result.stdout).items[2] as Record<string, any>).KEY_9).toBe(plaintext(2, 9));
+  });
+
+  it('refuses a token whose header was re-bound to another namespace (the KMS context no longer matches)', async () => {
+    const [doc] = await secrets(moto.endpoint, motoKey, 1, 'team-b');
+    // Rewrite every token's recorded binding to team-a and move the KmsSecret there:
+    // the binding check passes, so only KMS's encryption context stands in the way.
+    const rebound = (doc as string)
+      .replace(/kmsecret:v1:aws:([A-Za-z0-9_-]+)/g, (_, header: string) => {
+        const json = Buffer.from(header, 'base64url').toString().replace('"namespace":"team-b"', '"namespace":"team-a"');
+        return `kmsecret:v1:aws:${Buffer.from(json).toString('base64url')}`;
+      })
+      .replace('namespace: team-b', 'namespace: team-a');
+    const result = await runFn(resourceList([rebound]), awsEnv(moto.endpoint));
+    expectFailure(result, 4, /KMS refused the data key/);
+  });
+});
