@@ -1,5 +1,6 @@
-// Bundles the two executables into dist/ (what the npm package and the
-// Dockerfile ship), and the test KMS server into build/ (for the benchmark).
+// Bundles the two executables into dist/: what the npm package and the
+// Dockerfile ship. `--test-support` also bundles the test KMS server into
+// build/, for the benchmark, which runs it as a process of its own.
 // Code splitting keeps each provider in its own chunk, loaded only when a
 // token needs it: a render without AWS tokens never loads the AWS SDK.
 import { chmod, rm } from 'node:fs/promises';
@@ -30,9 +31,11 @@ await build({
 await chmod('dist/kmsecret-fn.mjs', 0o755);
 await chmod('dist/kmsecret.mjs', 0o755);
 
-await rm('build', { recursive: true, force: true });
-await build({
+if (process.argv.includes('--test-support')) {
+  await rm('build', { recursive: true, force: true });
+  await build({
   ...shared,
-  entryPoints: { 'kms-server': 'test/kms-server/cli.ts' },
-  outdir: 'build',
-});
+    entryPoints: { 'kms-server': 'test/kms-server/cli.ts' },
+    outdir: 'build',
+  });
+}

@@ -109,6 +109,10 @@ export function apply(items: readonly SourceItem[], plan: Plan, plaintexts: read
 
   const replaced = new Map<SourceItem, OutputItem[]>();
   const generated: OutputItem[] = [];
+  for (const { item, edits } of plan.refRewrites) {
+    for (const { path, to } of edits) item.parsed.node.setIn(path, to);
+    replaced.set(item, [{ kind: 'changed', item }]);
+  }
   for (const conversion of plan.conversions) {
     const secret = secretFor(conversion.secret, conversion.values.map(plaintextOf), options);
     if (conversion.item) replaced.set(conversion.item, [{ kind: 'new', value: secret }]);

@@ -10,6 +10,7 @@ import { looksLikeToken } from '../token/token.js';
 import { fieldPath, type PathSegment, strings } from './fields.js';
 import { type EnvPlan, planWorkload } from './plan-env.js';
 import { planToken } from './plan-token.js';
+import { planRefRewrites, type RefRewrite } from './rename-refs.js';
 import type { PlannedValue } from './values.js';
 
 export interface SecretConversion {
@@ -25,6 +26,8 @@ export interface Plan {
   workloads: EnvPlan[];
   /** Items that leave no trace: the generator's copy of its own config. */
   drop: Set<SourceItem>;
+  /** Secret references that follow a KmsSecret kustomize renamed (transformer form). */
+  refRewrites: RefRewrite[];
   /** Every value of the render, for one decrypt batch. */
   values: PlannedValue[];
 }
@@ -70,7 +73,7 @@ function strayTokens(value: Record<string, unknown>, planned: ReadonlySet<string
 
 export function plan(items: readonly SourceItem[], config: RenderConfig): Plan | KmsecretError[] {
   const errors: KmsecretError[] = [];
-  const result: Plan = { conversions: [], workloads: [], drop: new Set(), values: [] };
+  const result: Plan = { conversions: [], workloads: [], drop: new Set(), refRewrites: [], values: [] };
   const generator = config.generator;
   if (generator) {
     const conversion = planKmsSecret(generator, undefined, errors);
@@ -117,6 +120,8 @@ export function plan(items: readonly SourceItem[], config: RenderConfig): Plan |
   }
   generatedNameConflicts(items, result.workloads, errors);
   if (errors.length > 0) return errors;
+  const renames = result.conversions.flatMap(({ item, secret }) => (item ? [{ namespace: secret.namespace, from: secret.home.name, to: secret.name }] : []));
+  result.refRewrites = planRefRewrites(items, renames, config);
   result.values = [...result.conversions.flatMap((c) => c.values), ...result.workloads.flatMap((w) => w.values.map((v) => v.value))];
   return result;
 }

@@ -1,0 +1,185 @@
+// kubectl kustomize for real, in each way it runs plugins here: the legacy exec
+// plugin layout (generator and transformer), and the container form through a
+// `docker` stand-in that runs the Dockerfile's ENTRYPOINT.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { ageKey, type AgeKey, kmsSecretYaml } from '../helpers/fixtures.js';
+import { expectNoPlaintext } from '../helpers/leaks.js';
+import { writeFiles } from '../helpers/packages.js';
+import { decodeData } from '../helpers/resource-list.js';
+import { cleanEnv, repoRoot, run, runCli } from '../helpers/run.js';
+import { tempDir } from '../helpers/tmp.js';
+import { describeWith } from '../helpers/tools.js';
+
+const values = { DB_PASSWORD: 'kz-s3cr3t', 'tls.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' };
+const plaintexts = ['kz-s3cr3t', 'MIIB'];
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: nginx
+        envFrom:
+        - secretRef:
+            name: app-secrets
+        env:
+        - name: DB_PASSWORD
+          valueFrom:
+            secretKeyRef:
+              name: app-secrets
+              key: DB_PASSWORD
+      volumes:
+      - name: tls
+        secret:
+          secretName: app-secrets
+`;
+
+type Doc = Record<string, any>;
+const docs = (text: string): Doc[] => parseAllDocuments(text).map((d) => d.toJS() as Doc);
+
+describeWith(['kubectl'], 'kubectl kustomize', () => {
+  let key: AgeKey;
+  let root: string;
+  let pluginHome: string;
+  let env: NodeJS.ProcessEnv;
+  let kmsSecret: string;
+
+  beforeAll(async () => {
+    key = await ageKey();
+    root = tempDir();
+    pluginHome = join(root, 'plugins');
+    const installed = await runCli(['install-plugin', '--dir', pluginHome]);
+    expect(installed.code, installed.stderr).toBe(0);
+    env = cleanEnv({ ...key.env, KUSTOMIZE_PLUGIN_HOME: pluginHome });
+    kmsSecret = await kmsSecretYaml(key.provider, key.recipient, { name: 'app-secrets', namespace: 'team-a', data: values, labels: { app: 'web' } });
+  });
+
+  const kustomize = (dir: string, extraEnv: NodeJS.ProcessEnv = {}) => run('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { env: { ...env, ...extraEnv }, cwd: root });
+
+  describe('legacy exec plugin (the form kubectl kustomize runs without Docker)', () => {
+    it('generator: a hashed Secret, and every reference to it rewritten', async () => {
+      const dir = join(root, 'generator');
+      writeFiles(dir, {
+        'kustomization.yaml': 'namespace: team-a\ngenerators:\n- app-secrets.kmsecret.yaml\nresources:\n- deploy.yaml\n',
+        'app-secrets.kmsecret.yaml': kmsSecret,
+        'deploy.yaml': deployment,
+      });
+      const result = await kustomize(dir);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toBe('');
+      const [secret, deploy] = docs(result.stdout) as [Doc, Doc];
+      expect(secret.kind).toBe('Secret');
+      expect(secret.metadata.name).toMatch(/^app-secrets-[a-z0-9]{10}$/);
+      expect(secret.metadata.labels).toEqual({ app: 'web' });
+      expect(secret.metadata.annotations).toBeUndefined();
+      expect(decodeData(secret)).toEqual(values);
+      const pod = deploy.spec.template.spec;
+      expect(pod.containers[0].envFrom[0].secretRef.name).toBe(secret.metadata.name);
+      expect(pod.containers[0].env[0].valueFrom.secretKeyRef.name).toBe(secret.metadata.name);
+      expect(pod.volumes[0].secret.secretName).toBe(secret.metadata.name);
+      // Golden output: the hash depends only on the Secret's content, so the render is reproducible.
+      const golden = join(repoRoot, 'test', 'golden', 'kustomize-generator.yaml');
+      if (process.env.KMSECRET_UPDATE_GOLDEN) writeFileSync(golden, result.stdout);
+      expect(result.stdout).toBe(readFileSync(golden, 'utf8'));
+    });
+
+    it('transformer: one entry converts every KmsSecret, and references follow namePrefix', async () => {
+      const dir = join(root, 'transformer');
+      const second = await kmsSecretYaml(key.provider, key.recipient, { name: 'other', namespace: 'team-a', data: { X: 'kz-other-value' } });
+      writeFiles(dir, {
+        'kustomization.yaml': 'namespace: team-a\nnamePrefix: prod-\nresources:\n- app-secrets.kmsecret.yaml\n- other.kmsecret.yaml\n- deploy.yaml\ntransformers:\n- decrypt.yaml\n',
+        'app-secrets.kmsecret.yaml': kmsSecret,
+        'other.kmsecret.yaml': second,
+        'deploy.yaml': deployment,
+        'decrypt.yaml': 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\n',
+      });
+      const result = await kustomize(dir);
+      expect(result.code, result.stderr).toBe(0);
+      const out = docs(result.stdout);
+      const secrets = out.filter((d) => d.kind === 'Secret');
+      expect(secrets.map((s) => s.metadata.name).sort()).toEqual(['prod-app-secrets', 'prod-other']);
+      expect(decodeData(secrets.find((s) => s.metadata.name === 'prod-other') as Doc)).toEqual({ X: 'kz-other-value' });
+      const pod = (out.find((d) => d.kind === 'Deployment') as Doc).spec.template.spec;
+      expect(pod.containers[0].envFrom[0].secretRef.name).toBe('prod-app-secrets');
+      expect(pod.volumes[0].secret.secretName).toBe('prod-app-secrets');
+      expect(result.stdout).not.toMatch(/kmsecret|KmsSecret/);
+    });
+
+    it('fails the build with our message on stderr, and no plaintext', async () => {
+      const dir = join(root, 'broken');
+      writeFiles(dir, {
+        'kustomization.yaml': 'generators:\n- app-secrets.kmsecret.yaml\n',
+        'app-secrets.kmsecret.yaml': kmsSecret.replace('namespace: team-a', 'namespace: team-b'),
+      });
+      const result = await kustomize(dir);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/KmsSecret team-b\/app-secrets data\.DB_PASSWORD: value was encrypted for namespace team-a/);
+      expect(result.stdout).toBe('');
+      expectNoPlaintext(result.stdout + result.stderr, plaintexts);
+    });
+  });
+
+  describe('container function (through the docker stand-in, running the Dockerfile ENTRYPOINT)', () => {
+    const dockerEnv = () => ({ PATH: `${join(repoRoot, 'test', 'e2e', 'bin')}:${process.env.PATH}` });
+    const annotated = (text: string) =>
+      text.replace('metadata:\n', 'metadata:\n  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: kmsecret-fn:test\n        envs: [KMSECRET_AGE_KEY]\n');
+
+    it('generator', async () => {
+      const dir = join(root, 'container-generator');
+      writeFiles(dir, {
+        'kustomization.yaml': 'generators:\n- app-secrets.kmsecret.yaml\nresources:\n- deploy.yaml\n',
+        'app-secrets.kmsecret.yaml': annotated(kmsSecret),
+        'deploy.yaml': deployment.replace('  name: web\n', '  name: web\n  namespace: team-a\n'),
+      });
+      const result = await kustomize(dir, dockerEnv());
+      expect(result.code, result.stderr).toBe(0);
+      const [secret, deploy] = docs(result.stdout) as [Doc, Doc];
+      expect(secret.metadata.name).toMatch(/^app-secrets-[a-z0-9]{10}$/);
+      expect(decodeData(secret)).toEqual(values);
+      expect(deploy.spec.template.spec.containers[0].envFrom[0].secretRef.name).toBe(secret.metadata.name);
+    });
+
+    it('transformer', async () => {
+      const dir = join(root, 'container-transformer');
+      writeFiles(dir, {
+        'kustomization.yaml': 'resources:\n- app-secrets.kmsecret.yaml\ntransformers:\n- decrypt.yaml\n',
+        'app-secrets.kmsecret.yaml': kmsSecret,
+        'decrypt.yaml': annotated('apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\n'),
+      });
+      const result = await kustomize(dir, dockerEnv());
+      expect(result.code, result.stderr).toBe(0);
+      expect(decodeData(docs(result.stdout)[0] as Doc)).toEqual(values);
+    });
+
+    it('sees only the environment the function annotation passes in', async () => {
+      const dir = join(root, 'container-noenv');
+      writeFiles(dir, {
+        'kustomization.yaml': 'generators:\n- app-secrets.kmsecret.yaml\n',
+        'app-secrets.kmsecret.yaml': annotated(kmsSecret).replace('envs: [KMSECRET_AGE_KEY]', 'envs: []'),
+      });
+      const result = await kustomize(dir, dockerEnv());
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/no age identity/);
+    });
+  });
+
+  it('silently skips an exec function (why the README says to use the plugin layout)', async () => {
+    mkdirSync(join(root, 'skip'), { recursive: true });
+    const dir = join(root, 'skip');
+    writeFiles(dir, {
+      'kustomization.yaml': 'resources:\n- app-secrets.kmsecret.yaml\ntransformers:\n- decrypt.yaml\n',
+      'app-secrets.kmsecret.yaml': kmsSecret,
+      'decrypt.yaml': 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: kmsecret-fn\n',
+    });
+    const result = await kustomize(dir);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/kind: KmsSecret/);
+  });
+});
