@@ -59,12 +59,13 @@ export class KeyStore {
     readonly account: string,
   ) {}
 
-  createKey(description = ''): KmsKey {
-    const id = randomUUID();
+  /** `id` and `material` make a known key (like KMS's imported key material), so that
+   *  committed example tokens decrypt against a fresh server. */
+  createKey(description = '', id: string = randomUUID(), material: Buffer = randomBytes(KEY_MATERIAL_BYTES)): KmsKey {
     const key: KmsKey = {
       id,
       arn: `arn:aws:kms:${this.region}:${this.account}:key/${id}`,
-      material: randomBytes(KEY_MATERIAL_BYTES),
+      material,
       enabled: true,
       description,
       createdAt: new Date(),

@@ -72,7 +72,7 @@ export interface KmsTestServer {
   region: string;
   account: string;
   /** Create a symmetric key directly (not recorded as a call); returns its ARN. */
-  createKey(opts?: { alias?: string; description?: string }): string;
+  createKey(opts?: { alias?: string; description?: string; id?: string; material?: Uint8Array }): string;
   /** Every KMS request, in arrival order. Never holds plaintext. */
   calls: RecordedCall[];
   count(op?: string): number;
@@ -239,8 +239,8 @@ class Implementation implements KmsTestServer {
     this.endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
   }
 
-  createKey(opts: { alias?: string; description?: string } = {}): string {
-    const key = this.store.createKey(opts.description);
+  createKey(opts: { alias?: string; description?: string; id?: string; material?: Uint8Array } = {}): string {
+    const key = this.store.createKey(opts.description, opts.id, opts.material ? Buffer.from(opts.material) : undefined);
     if (opts.alias !== undefined) this.store.createAlias(opts.alias, key);
     return key.arn;
   }

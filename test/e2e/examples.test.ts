@@ -1,0 +1,107 @@
+// The examples/ folders, rendered for real. The AWS examples' committed
+// KmsSecrets are encrypted under the example keys of the test KMS server.
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { startKmsServer, type KmsTestServer } from '../kms-server/server.js';
+import { createExampleKeys, exampleAccount, exampleRegion } from '../helpers/example-keys.js';
+import { awsEnv } from '../helpers/kms.js';
+import { binDir } from '../helpers/packages.js';
+import { decodeData, parseList } from '../helpers/resource-list.js';
+import { cleanEnv, repoRoot, run, runCli } from '../helpers/run.js';
+import { tempDir } from '../helpers/tmp.js';
+import { describeWith } from '../helpers/tools.js';
+import { afterAll } from 'vitest';
+
+const examples = join(repoRoot, 'examples');
+const cert = '-----BEGIN CERTIFICATE-----\nMIIBexampleCERT\n-----END CERTIFICATE-----\n';
+/** Demo values (not secrets) the example KmsSecrets hold. */
+const values = {
+  'shop-dev': { DATABASE_URL: 'postgres://shop:dev-pass@db.shop-dev/shop', PAYMENT_API_TOKEN: 'pay_test_dev_123', 'tls.crt': cert },
+  'shop-prod': { DATABASE_URL: 'postgres://shop:prod-pass@db.shop-prod/shop', PAYMENT_API_TOKEN: 'pay_live_prod_456', 'tls.crt': cert },
+  'shop-staging': { DATABASE_URL: 'postgres://shop:staging-pass@db/shop', PAYMENT_API_TOKEN: 'pay_test_staging_789', 'tls.crt': cert },
+} as const;
+const files = {
+  'shop-dev': join(examples, 'aws-kms-kustomize', 'overlays', 'dev', 'shop-secrets.kmsecret.yaml'),
+  'shop-prod': join(examples, 'aws-kms-kustomize', 'overlays', 'prod', 'shop-secrets.kmsecret.yaml'),
+  'shop-staging': join(examples, 'aws-kms-kpt', 'shop-secrets.kmsecret.yaml'),
+};
+
+let server: KmsTestServer;
+let env: NodeJS.ProcessEnv;
+let root: string;
+beforeAll(async () => {
+  server = await startKmsServer({ region: exampleRegion, account: exampleAccount });
+  createExampleKeys(server);
+  root = tempDir();
+  env = awsEnv(server.endpoint, { AWS_REGION: exampleRegion, KUSTOMIZE_PLUGIN_HOME: join(root, 'plugins'), PATH: `${binDir(root)}:${process.env.PATH}` });
+  expect((await runCli(['install-plugin'], { env })).code).toBe(0);
+  if (process.env.KMSECRET_UPDATE_EXAMPLES) {
+    for (const [namespace, data] of Object.entries(values)) {
+      const dir = tempDir();
+      const args = ['create', 'shop-secrets', '-n', namespace, '--key', `alias/${namespace}`, '--label', 'app=shop', '-o', files[namespace as keyof typeof files], '--force'];
+      for (const [k, v] of Object.entries(data)) {
+        writeFileSync(join(dir, k), v);
+        args.push('--from-file', `${k}=${join(dir, k)}`);
+      }
+      const created = await runCli(args, { env });
+      expect(created.code, created.stderr).toBe(0);
+    }
+  }
+});
+afterAll(async () => server?.close());
+
+describe('examples/quickstart', () => {
+  it('npm run example renders a Secret with a fresh age key', async () => {
+    const result = await run('node', [join(examples, 'quickstart', 'run.mjs')], { env: cleanEnv() });
+    expect(result.code, result.stderr).toBe(0);
+    const docs = parseAllDocuments(result.stdout).map((d) => d.toJS());
+    const secret = docs.find((d) => d.kind === 'Secret');
+    expect(decodeData(secret)).toEqual({ DB_PASSWORD: 'correct-horse-battery-staple', API_TOKEN: 'demo-token-123' });
+  });
+});
+
+describeWith(['kubectl'], 'examples/aws-kms-kustomize', () => {
+  for (const overlay of ['dev', 'prod'] as const) {
+    it(`overlays/${overlay} renders a hashed Secret for shop-${overlay}, with one KMS call`, async () => {
+      server.reset();
+      const result = await run('kubectl', ['kustomize', '--enable-alpha-plugins', join(examples, 'aws-kms-kustomize', 'overlays', overlay)], { env });
+      expect(result.code, result.stderr).toBe(0);
+      const docs = parseAllDocuments(result.stdout).map((d) => d.toJS());
+      const secret = docs.find((d) => d.kind === 'Secret');
+      expect(secret.metadata.namespace).toBe(`shop-${overlay}`);
+      expect(secret.metadata.name).toMatch(/^shop-secrets-[a-z0-9]{10}$/);
+      expect(decodeData(secret)).toEqual(values[`shop-${overlay}`]);
+      const deploy = docs.find((d) => d.kind === 'Deployment');
+      expect(deploy.spec.template.spec.volumes[0].secret.secretName).toBe(secret.metadata.name);
+      expect(server.count('Decrypt')).toBe(1);
+      expect(server.calls[0]?.encryptionContext?.['kmsecret:namespace']).toBe(`shop-${overlay}`);
+    });
+  }
+
+  it('the dev overlay cannot decrypt with a role that may only read shop-prod', async () => {
+    server.policy = (req) => req.encryptionContext['kmsecret:namespace'] === 'shop-prod';
+    try {
+      const result = await run('kubectl', ['kustomize', '--enable-alpha-plugins', join(examples, 'aws-kms-kustomize', 'overlays', 'dev')], { env });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/AWS denied kms:Decrypt/);
+    } finally {
+      server.policy = undefined;
+    }
+  });
+});
+
+describeWith(['kpt'], 'examples/aws-kms-kpt', () => {
+  it('kpt fn render -o stdout decrypts; in place leaves the package as it is', async () => {
+    const pkg = join(root, 'kpt-example');
+    cpSync(join(examples, 'aws-kms-kpt'), pkg, { recursive: true });
+    const result = await run('kpt', ['fn', 'render', pkg, '--allow-exec', '-o', 'stdout'], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const secret = parseList(result.stdout).items.find((i) => i.kind === 'Secret') as Record<string, any>;
+    expect(decodeData(secret)).toEqual(values['shop-staging']);
+    const before = readFileSync(join(pkg, 'shop-secrets.kmsecret.yaml'), 'utf8');
+    expect((await run('kpt', ['fn', 'render', pkg, '--allow-exec'], { env })).code).toBe(0);
+    expect(readFileSync(join(pkg, 'shop-secrets.kmsecret.yaml'), 'utf8')).toBe(before);
+  });
+});
