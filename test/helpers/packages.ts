@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, wr
 import { dirname, join, relative } from 'node:path';
 import { fnBin, repoRoot } from './run.js';
 
-export const corpusDir = join(repoRoot, '..', 'shared', 'corpus', 'kube-prometheus', 'manifests');
+export const corpusDir = join(repoRoot, 'test', 'fixtures', 'kube-prometheus', 'manifests');
 
 export function writeFiles(dir: string, files: Record<string, string>): void {
   for (const [path, text] of Object.entries(files)) {

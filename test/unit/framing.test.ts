@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseDocument, stringify } from 'yaml';
 import { frameResourceList, frameStream } from '../../functions/krm/framing.js';
 import { readResourceList, writeResourceList } from '../../functions/krm/resource-list.js';
-import { repoRoot } from '../helpers/run.js';
+import { corpusDir } from '../helpers/packages.js';
 
 const scalar = fc.oneof(
   fc.string(),
@@ -113,7 +113,7 @@ describe('frameStream', () => {
 
 describe('a ResourceList with nothing of ours', () => {
   it('comes out with every item byte-identical (the kube-prometheus corpus)', () => {
-    const dir = join(repoRoot, '..', 'shared', 'corpus', 'kube-prometheus', 'manifests');
+    const dir = corpusDir;
     const files = [...readdirSync(dir).map((f) => join(dir, f)), ...readdirSync(join(dir, 'setup')).map((f) => join(dir, 'setup', f))].filter((f) => f.endsWith('.yaml'));
     const items = files.map((f) => readFileSync(f, 'utf8'));
     const text = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items.map((t) => t.replace(/^---\n/, '').trimEnd().split('\n').map((l, i) => (i === 0 ? `- ${l}` : l === '' ? '' : `  ${l}`)).join('\n')).join('\n')}\n`;
