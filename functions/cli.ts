@@ -4,12 +4,13 @@ import { asErrorList, formatError, usageError } from './errors.js';
 import { parseArgs } from './cli/args.js';
 import type { Command, Io } from './cli/command.js';
 import { create } from './cli/create.js';
+import { encryptValue } from './cli/encrypt-value.js';
 import { installPlugin } from './cli/install-plugin.js';
 import { keygen } from './cli/keygen.js';
 import { set, unset } from './cli/set.js';
 import { version } from './version.js';
 
-export const commands: Command[] = [keygen, create, set, unset, installPlugin];
+export const commands: Command[] = [keygen, create, set, unset, encryptValue, installPlugin];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -6,7 +6,7 @@
 // written again, and comments and quoting styles survive on the nodes.
 // (js-yaml, which the kpt-functions SDK uses, turns those into timestamps and
 // numbers and drops comments; see README "Why not the kpt-functions SDK".)
-import { Document, isMap, isSeq, parseDocument, stringify, type YAMLMap, YAMLSeq } from 'yaml';
+import { Document, isAlias, isMap, isNode, isSeq, type Node, parseDocument, stringify, visit, type YAMLMap, YAMLSeq } from 'yaml';
 import { inputError, type ErrorPlace } from '../errors.js';
 
 /** A resource parsed from its chunk: the AST (to edit in place) and its plain value (to read). */
@@ -69,6 +69,29 @@ export function parseWhole(text: string, place: ErrorPlace): { doc: Document.Par
   } catch (error) {
     throw inputError(`cannot be read: ${error instanceof Error ? error.message : 'bad YAML'}`, place);
   }
+}
+
+/** Before a resource is edited: aliases become copies of what they point to, so that an
+ *  edit through one path does not show up at (or miss) another. kpt and kustomize never
+ *  write aliases; a hand-written manifest may. */
+export function expandAliases(parsed: ParsedResource): void {
+  const dropAnchor = (root: Node) =>
+    visit(root, {
+      Node(_, n) {
+        delete (n as { anchor?: string }).anchor;
+      },
+    });
+  visit(parsed.node, {
+    Alias(_, alias) {
+      const target = alias.resolve(parsed.doc);
+      if (!isNode(target) || isAlias(target)) return undefined;
+      const copy = target.clone() as Node;
+      dropAnchor(copy);
+      delete (copy as { anchor?: string }).anchor;
+      return copy;
+    },
+  });
+  dropAnchor(parsed.node);
 }
 
 const writeOptions = { lineWidth: 0, minContentWidth: 0, indentSeq: false } as const;

@@ -38,7 +38,8 @@ export class AwsKmsProvider implements KeyProvider {
   }
 
   async unwrapDataKey(wrapped: Uint8Array, keyId: string, context: EncryptionContext, signal?: AbortSignal): Promise<Uint8Array> {
-    const command = new DecryptCommand({ CiphertextBlob: wrapped, KeyId: keyId, EncryptionContext: context });
+    // A shush value names no key: the blob itself says which key made it.
+    const command = new DecryptCommand({ CiphertextBlob: wrapped, ...(keyId ? { KeyId: keyId } : {}), EncryptionContext: context });
     const out = await this.#call(keyId, 'Decrypt', (client) => client.send(command, { abortSignal: signal }));
     if (!out.Plaintext) throw new ProviderError('transient', 'KMS Decrypt returned no plaintext');
     return out.Plaintext;
@@ -103,6 +104,7 @@ export function classify(thrown: unknown, keyId: string, op: string): ProviderEr
   const name = error.name ?? '';
   const status = error.$metadata?.httpStatusCode;
   const code = error.code ?? '';
+  keyId ||= 'the key the ciphertext names';
   const on = `kms:${op} on ${keyId}`;
   if (name === 'AbortError' || code === 'ABORT_ERR') return new ProviderError('unreachable', `${on} did not finish before the deadline`);
   if (name === 'CredentialsProviderError' || /credential/i.test(error.message ?? '') && !status) {

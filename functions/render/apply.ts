@@ -6,6 +6,7 @@
 import { isMap, Scalar, YAMLMap, type Node } from 'yaml';
 import { KmsecretError } from '../errors.js';
 import type { OutputItem, SourceItem } from '../krm/resource-list.js';
+import { expandAliases } from '../krm/yaml.js';
 import type { KmsSecret } from '../model/kmssecret.js';
 import type { EnvPlan } from './plan-env.js';
 import type { Plan } from './plan.js';
@@ -66,6 +67,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Edits the workload's AST in place; returns the Secret to put after it (secretRef), if any. */
 function patchWorkload(workload: EnvPlan, plaintextOf: (v: PlannedValue) => Uint8Array, options: ApplyOptions): SecretObject | undefined {
+  expandAliases(workload.item.parsed);
   const root = workload.item.parsed.node;
   const data: Record<string, string> = {};
   for (const env of workload.values) {
@@ -110,6 +112,7 @@ export function apply(items: readonly SourceItem[], plan: Plan, plaintexts: read
   const replaced = new Map<SourceItem, OutputItem[]>();
   const generated: OutputItem[] = [];
   for (const { item, edits } of plan.refRewrites) {
+    expandAliases(item.parsed);
     for (const { path, to } of edits) item.parsed.node.setIn(path, to);
     replaced.set(item, [{ kind: 'changed', item }]);
   }

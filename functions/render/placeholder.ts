@@ -6,9 +6,6 @@ import type { PlannedValue } from './values.js';
 export const placeholderPrefix = 'kmsecret-placeholder:';
 
 export function placeholderFor(value: PlannedValue): Uint8Array {
-  const text =
-    value.form === 'token'
-      ? `${placeholderPrefix}${[value.token.binding.namespace, value.token.binding.name, value.token.binding.key].filter((s) => s !== '').join('/')}`
-      : `${placeholderPrefix}shush/${value.place.resource?.namespace ?? ''}/${value.place.resource?.name ?? ''}/${value.place.field ?? ''}`;
-  return new TextEncoder().encode(text);
+  const { namespace, name, key } = value.form === 'token' ? value.token.binding : value.home;
+  return new TextEncoder().encode(`${placeholderPrefix}${[namespace, name, key].filter((s) => s !== '').join('/')}`);
 }

@@ -99,7 +99,7 @@ export function planWorkload(item: SourceItem, value: Record<string, unknown>, c
           }
           const ciphertext = new Uint8Array(Buffer.from(compact, 'base64'));
           values.push({
-            value: { form: 'shush', ciphertext, ciphertextText: compact, context: config.env.context, place },
+            value: { form: 'shush', ciphertext, ciphertextText: compact, context: config.env.context, home: { namespace: home.namespace, name: home.name, key: outputName }, place },
             field,
             entryPath,
             container: containerName,

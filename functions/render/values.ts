@@ -8,12 +8,20 @@
 // Both reduce to "unwrap this blob with this provider, key and context", so the
 // decrypt stage batches them the same way.
 import type { ErrorPlace } from '../errors.js';
-import { contextKey, type EncryptionContext } from '../token/binding.js';
+import { contextKey, type EncryptionContext, type Home } from '../token/binding.js';
 import type { ProviderName, Token } from '../token/token.js';
 
 export type PlannedValue =
   | { form: 'token'; token: Token; place: ErrorPlace }
-  | { form: 'shush'; ciphertext: Uint8Array; ciphertextText: string; context: EncryptionContext; place: ErrorPlace };
+  | {
+      form: 'shush';
+      ciphertext: Uint8Array;
+      ciphertextText: string;
+      context: EncryptionContext;
+      /** Where it sits (namespace, workload, variable), for placeholders; shush binds nothing itself. */
+      home: Home;
+      place: ErrorPlace;
+    };
 
 /** One provider call: everything values sharing it have in common. */
 export interface Unwrap {

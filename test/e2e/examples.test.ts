@@ -13,6 +13,7 @@ import { cleanEnv, repoRoot, run, runCli } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
 import { describeWith } from '../helpers/tools.js';
 import { afterAll } from 'vitest';
+import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 
 const examples = join(repoRoot, 'examples');
 const cert = '-----BEGIN CERTIFICATE-----\nMIIBexampleCERT\n-----END CERTIFICATE-----\n';
@@ -28,6 +29,34 @@ const files = {
   'shop-staging': join(examples, 'aws-kms-kpt', 'shop-secrets.kmsecret.yaml'),
 };
 
+const shushValues = { DB_PASSWORD: 'shush-era-db-password', SESSION_KEY: 'shush-era-session-key' };
+const shushDeployment = ([db, session]: string[]) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop-prod
+spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: ghcr.io/example/web:2.0.0
+        env:
+        - name: LOG_LEVEL
+          value: info
+        # made with: printf %s "$DB_PASSWORD" | shush --region eu-west-1 encrypt alias/shop-prod
+        - name: KMS_ENCRYPTED_DB_PASSWORD
+          value: ${db}
+        - name: KMS_ENCRYPTED_SESSION_KEY
+          value: ${session}
+`;
+
 let server: KmsTestServer;
 let env: NodeJS.ProcessEnv;
 let root: string;
@@ -38,6 +67,14 @@ beforeAll(async () => {
   env = awsEnv(server.endpoint, { AWS_REGION: exampleRegion, KUSTOMIZE_PLUGIN_HOME: join(root, 'plugins'), PATH: `${binDir(root)}:${process.env.PATH}` });
   expect((await runCli(['install-plugin'], { env })).code).toBe(0);
   if (process.env.KMSECRET_UPDATE_EXAMPLES) {
+    const client = new KMSClient({ endpoint: server.endpoint, region: exampleRegion, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' } });
+    const blobs: string[] = [];
+    for (const value of Object.values(shushValues)) {
+      const out = await client.send(new EncryptCommand({ KeyId: 'alias/shop-prod', Plaintext: new TextEncoder().encode(value) }));
+      blobs.push(Buffer.from(out.CiphertextBlob as Uint8Array).toString('base64'));
+    }
+    const deployment = shushDeployment(blobs);
+    for (const side of ['before', 'after']) writeFileSync(join(examples, 'shush-migration', side, 'deployment.yaml'), deployment);
     for (const [namespace, data] of Object.entries(values)) {
       const dir = tempDir();
       const args = ['create', 'shop-secrets', '-n', namespace, '--key', `alias/${namespace}`, '--label', 'app=shop', '-o', files[namespace as keyof typeof files], '--force'];
@@ -89,6 +126,21 @@ describeWith(['kubectl'], 'examples/aws-kms-kustomize', () => {
     } finally {
       server.policy = undefined;
     }
+  });
+});
+
+describeWith(['kubectl'], 'examples/shush-migration', () => {
+  it('after/ renders the unchanged shush values into a Secret; before/ and after/ share the Deployment', async () => {
+    const before = readFileSync(join(examples, 'shush-migration', 'before', 'deployment.yaml'), 'utf8');
+    expect(readFileSync(join(examples, 'shush-migration', 'after', 'deployment.yaml'), 'utf8')).toBe(before);
+    expect(readFileSync(join(examples, 'shush-migration', 'after', 'Dockerfile'), 'utf8')).not.toMatch(/shush/);
+    const result = await run('kubectl', ['kustomize', '--enable-alpha-plugins', join(examples, 'shush-migration', 'after')], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const docs = parseAllDocuments(result.stdout).map((d) => d.toJS());
+    const vars = docs.find((d) => d.kind === 'Deployment').spec.template.spec.containers[0].env;
+    expect(vars.map((e: { name: string }) => e.name)).toEqual(['LOG_LEVEL', 'DB_PASSWORD', 'SESSION_KEY']);
+    const secret = docs.find((d) => d.kind === 'Secret');
+    expect(decodeData(secret)).toEqual({ 'web.DB_PASSWORD': shushValues.DB_PASSWORD, 'web.SESSION_KEY': shushValues.SESSION_KEY });
   });
 });
 

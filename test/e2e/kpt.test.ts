@@ -3,6 +3,7 @@
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Sealer } from '../../functions/crypto/sealer.js';
 import { ageKey, type AgeKey, kmsSecretYaml } from '../helpers/fixtures.js';
 import { expectNoPlaintext } from '../helpers/leaks.js';
 import { binDir, copyCorpus, readTree, trickyConfigMap, writeFiles } from '../helpers/packages.js';
@@ -80,6 +81,26 @@ describeWith(['kpt'], 'kpt', () => {
     expect(written['deploy.yaml']).toBe(before['deploy.yaml']);
     expect(written['tricky.yaml']).toBe(before['tricky.yaml']);
     expect(readTree(pkg)).toEqual(before);
+  });
+
+  it('decrypts env values in workloads, secretRef by default and inline on request', async () => {
+    const sealer = await Sealer.create(key.provider, key.recipient, { scope: 'strict', namespace: 'team-a', name: 'worker' });
+    const token = sealer.seal('QUEUE_PASSWORD', new TextEncoder().encode('kpt-env-s3cr3t'));
+    const worker = `apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: worker\n  namespace: team-a\nspec:\n  template:\n    spec:\n      containers:\n      - name: worker\n        image: busybox\n        env:\n        - name: QUEUE_PASSWORD\n          value: ${token}\n`;
+    const pkg = makePackage('env', { 'worker.yaml': worker });
+    const secretRef = await kpt(['fn', 'eval', pkg, '--exec', 'kmsecret-fn', '-o', 'stdout']);
+    expect(secretRef.code, secretRef.stderr).toBe(0);
+    const items = parseList(secretRef.stdout).items;
+    const sts = items.find((i) => i.kind === 'StatefulSet') as Record<string, any>;
+    const ref = sts.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef;
+    const generated = items.find((i) => i.kind === 'Secret' && i.metadata.name === ref.name) as Record<string, any>;
+    expect(decodeData(generated)[ref.key]).toBe('kpt-env-s3cr3t');
+    expectNoPlaintext(JSON.stringify(sts), ['kpt-env-s3cr3t'], 'the StatefulSet');
+
+    const inline = await kpt(['fn', 'eval', pkg, '--exec', 'kmsecret-fn', '-o', 'stdout', '--', 'envOutput=inline']);
+    expect(inline.code, inline.stderr).toBe(0);
+    const inlined = parseList(inline.stdout).items.find((i) => i.kind === 'StatefulSet') as Record<string, any>;
+    expect(inlined.spec.template.spec.containers[0].env[0]).toEqual({ name: 'QUEUE_PASSWORD', value: 'kpt-env-s3cr3t' });
   });
 
   it('a failed render writes nothing and shows why (results and stderr)', async () => {

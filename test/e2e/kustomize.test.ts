@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { Sealer } from '../../functions/crypto/sealer.js';
 import { ageKey, type AgeKey, kmsSecretYaml } from '../helpers/fixtures.js';
 import { expectNoPlaintext } from '../helpers/leaks.js';
 import { writeFiles } from '../helpers/packages.js';
@@ -110,6 +111,35 @@ describeWith(['kubectl'], 'kubectl kustomize', () => {
       expect(pod.containers[0].envFrom[0].secretRef.name).toBe('prod-app-secrets');
       expect(pod.volumes[0].secret.secretName).toBe('prod-app-secrets');
       expect(result.stdout).not.toMatch(/kmsecret|KmsSecret/);
+    });
+
+    it('transformer: env values in workloads, bound to the name as written before namePrefix', async () => {
+      const sealer = await Sealer.create(key.provider, key.recipient, { scope: 'strict', namespace: 'team-a', name: 'web' });
+      const token = sealer.seal('ACCESS_TOKEN', new TextEncoder().encode('kz-env-t0ken'));
+      const dir = join(root, 'env');
+      const web = deployment.replace('        env:\n', `        env:\n        - name: ACCESS_TOKEN\n          value: ${token}\n`);
+      writeFiles(dir, {
+        'kustomization.yaml': 'namespace: team-a\nnamePrefix: prod-\nresources:\n- deploy.yaml\n- app-secrets.kmsecret.yaml\ntransformers:\n- decrypt.yaml\n',
+        'deploy.yaml': web,
+        'app-secrets.kmsecret.yaml': kmsSecret,
+        'decrypt.yaml': 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\n',
+      });
+      const result = await kustomize(dir);
+      expect(result.code, result.stderr).toBe(0);
+      const out = docs(result.stdout);
+      const pod = (out.find((d) => d.kind === 'Deployment') as Doc).spec.template.spec;
+      const ref = pod.containers[0].env[0].valueFrom.secretKeyRef;
+      expect(ref.name).toMatch(/^prod-web-env-[0-9a-f]{10}$/);
+      const generated = out.find((d) => d.kind === 'Secret' && d.metadata.name === ref.name) as Doc;
+      expect(decodeData(generated)[ref.key]).toBe('kz-env-t0ken');
+      expect(pod.containers[0].envFrom[0].secretRef.name).toBe('prod-app-secrets');
+      expectNoPlaintext(JSON.stringify(pod), ['kz-env-t0ken'], 'the Deployment');
+
+      writeFiles(dir, { 'decrypt.yaml': 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\nenv:\n  output: inline\n' });
+      const inline = await kustomize(dir);
+      expect(inline.code, inline.stderr).toBe(0);
+      const inlinePod = (docs(inline.stdout).find((d) => d.kind === 'Deployment') as Doc).spec.template.spec;
+      expect(inlinePod.containers[0].env[0]).toEqual({ name: 'ACCESS_TOKEN', value: 'kz-env-t0ken' });
     });
 
     it('fails the build with our message on stderr, and no plaintext', async () => {
