@@ -2,7 +2,7 @@
 // of one home (a Secret, or a workload's env), each bound to its own key name.
 import type { KeyProvider } from '../providers/provider.js';
 import { type Binding, bindingFor, encryptionContext, type Scope } from '../token/binding.js';
-import { formatToken, type ProviderName, tokenHead } from '../token/token.js';
+import { aadFor, formatToken, type ProviderName, tokenHead } from '../token/token.js';
 import { seal } from './envelope.js';
 
 export interface SealerHome {
@@ -37,7 +37,8 @@ export class Sealer {
   }
 
   seal(key: string, plaintext: Uint8Array): string {
-    const head = tokenHead(this.provider, { keyId: this.keyId, binding: this.bindingOf(key) }, this.wrapped);
-    return formatToken(head, seal(this.dataKey, plaintext, new TextEncoder().encode(head)));
+    const binding = this.bindingOf(key);
+    const head = tokenHead(this.provider, { keyId: this.keyId, binding }, this.wrapped);
+    return formatToken(head, seal(this.dataKey, plaintext, aadFor(binding)));
   }
 }

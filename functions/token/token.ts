@@ -4,7 +4,12 @@
 //
 // header      base64url(JSON {keyId, scope, namespace, name, key})  — readable without any key
 // wrapped key base64url(the provider's wrapping of the 32-byte data key)
-// sealed      base64url(nonce ‖ AES-256-GCM(value) ‖ tag), AAD = every byte before the last ':'
+// sealed      base64url(nonce ‖ AES-256-GCM(value) ‖ tag), AAD = the version and the binding
+//
+// The AAD holds the binding but not the key id or the wrapped key, so that
+// `kmsecret rotate` can re-wrap a data key inside KMS (ReEncrypt) and rewrite
+// the header without ever seeing a plaintext; a swapped key or data key fails
+// anyway (KMS refuses it, or the value does not open under it).
 //
 // Every field is base64url, so a token is a plain YAML scalar on one line.
 // Specified, with test vectors, in docs/FORMAT.md.
@@ -36,7 +41,7 @@ export interface Token extends TokenHeader {
   /** The wrapped key as written; equal strings mean the same data key. */
   wrappedKeyText: string;
   sealed: Uint8Array;
-  /** The authenticated data: the token text up to the last ':'. */
+  /** The authenticated data: see aadFor. */
   aad: Uint8Array;
 }
 
@@ -65,14 +70,13 @@ export function parseToken(text: string): Token | TokenProblem {
   const sealed = fromBase64url(sealedText);
   if (!wrappedKey || wrappedKey.length === 0) return { problem: 'has a damaged data key field', hint: reissue };
   if (!sealed || sealed.length < 28) return { problem: 'has a damaged or truncated value field', hint: reissue };
-  const aadText = text.trim().slice(0, text.trim().lastIndexOf(':'));
   return {
     provider: provider as ProviderName,
     ...header,
     wrappedKey,
     wrappedKeyText: wrappedText,
     sealed,
-    aad: new TextEncoder().encode(aadText),
+    aad: aadFor(header.binding),
   };
 }
 
@@ -94,7 +98,12 @@ function parseHeader(text: string): TokenHeader | TokenProblem {
   return { keyId: keyId as string, binding: { scope, namespace: namespace as string, name: name as string, key: key as string } };
 }
 
-/** The token text before the sealed value; it is also the AAD the value is sealed with. */
+/** What a value is sealed with as AEAD data: `kmsecret:v1:` and the binding as a JSON array. */
+export function aadFor(binding: Binding): Uint8Array {
+  return new TextEncoder().encode(`${tokenPrefix}${tokenVersion}:${JSON.stringify([binding.scope, binding.namespace, binding.name, binding.key])}`);
+}
+
+/** The token text before the sealed value. */
 export function tokenHead(provider: ProviderName, header: TokenHeader, wrappedKey: Uint8Array): string {
   const { scope, namespace, name, key } = header.binding;
   // Fixed field order: the header bytes are authenticated, so they must be reproducible from the spec.
