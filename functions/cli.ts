@@ -3,14 +3,21 @@
 import { asErrorList, formatError, usageError } from './errors.js';
 import { parseArgs } from './cli/args.js';
 import type { Command, Io } from './cli/command.js';
+import { check } from './cli/check.js';
 import { create } from './cli/create.js';
+import { decrypt } from './cli/decrypt.js';
+import { diff } from './cli/diff.js';
+import { gitSetup } from './cli/git-setup.js';
+import { textconv } from './cli/textconv.js';
+import { edit } from './cli/edit.js';
 import { encryptValue } from './cli/encrypt-value.js';
 import { installPlugin } from './cli/install-plugin.js';
 import { keygen } from './cli/keygen.js';
+import { rotate } from './cli/rotate.js';
 import { set, unset } from './cli/set.js';
 import { version } from './version.js';
 
-export const commands: Command[] = [keygen, create, set, unset, encryptValue, installPlugin];
+export const commands: Command[] = [keygen, create, set, unset, edit, decrypt, rotate, check, diff, encryptValue, installPlugin, gitSetup, textconv];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -59,8 +66,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(`${command.help}\n`);
       return 0;
     }
-    await command.run(parseArgs(rest, command.flags, command.name), io);
-    return 0;
+    return (await command.run(parseArgs(rest, command.flags, command.name), io)) ?? 0;
   } catch (thrown) {
     const errors = asErrorList(thrown);
     for (const error of errors) io.stderr(`kmsecret: ${formatError(error)}\n`);

@@ -17,5 +17,6 @@ export interface Command {
   /** The whole --help text after the first line: usage, flags, an example. */
   help: string;
   flags: FlagSpecs;
-  run(args: ParsedArgs, io: Io): Promise<void>;
+  /** Resolves to the exit code (0 when it resolves to nothing); throws KmsecretError on failure. */
+  run(args: ParsedArgs, io: Io): Promise<number | void>;
 }

@@ -32,6 +32,8 @@ export interface StreamFraming {
   kind: 'stream';
   /** Each document's text, without its `---` separator line. Empty documents are dropped. */
   chunks: string[];
+  /** The 1-based line each chunk starts at, for messages. */
+  lines: number[];
 }
 
 const lineBreak = /\r?\n/g;
@@ -110,21 +112,31 @@ const documentMarker = /^(---|\.\.\.)([ \t].*)?\r?\n?$/;
 /** A multi-document YAML stream, as legacy kustomize plugins and `kubectl kustomize` write it. */
 export function frameStream(input: string): StreamFraming {
   const chunks: string[] = [];
+  const starts: number[] = [];
   let current: string[] = [];
-  const flush = () => {
-    if (current.some((line) => !isBlankOrComment(line))) chunks.push(current.join(''));
+  let start = 1;
+  const flush = (next: number) => {
+    if (current.some((line) => !isBlankOrComment(line))) {
+      chunks.push(current.join(''));
+      starts.push(start);
+    }
     current = [];
+    start = next;
   };
-  for (const line of splitLines(input)) {
+  const lines = splitLines(input);
+  for (const [i, line] of lines.entries()) {
     if (documentMarker.test(line)) {
-      flush();
+      flush(i + 2);
       // `--- ` may carry content after the marker on the same line (`--- !tag` or `--- {}`).
       const rest = line.replace(/^---[ \t]?/, '');
-      if (line.startsWith('---') && rest.trim() !== '' && !rest.trim().startsWith('#')) current.push(rest);
+      if (line.startsWith('---') && rest.trim() !== '' && !rest.trim().startsWith('#')) {
+        current.push(rest);
+        start = i + 1;
+      }
       continue;
     }
     current.push(line);
   }
-  flush();
-  return { kind: 'stream', chunks };
+  flush(lines.length + 1);
+  return { kind: 'stream', chunks, lines: starts };
 }

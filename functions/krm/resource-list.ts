@@ -4,7 +4,8 @@
 import { isMap, isScalar, isSeq } from 'yaml';
 import { inputError } from '../errors.js';
 import { frameResourceList, frameStream } from './framing.js';
-import { type ParsedResource, parseChunk, parseWhole, writeNode, writeObject } from './yaml.js';
+import { fieldSegments } from '../render/fields.js';
+import { lineOfField, type ParsedResource, parseChunk, parseWhole, writeNode, writeObject } from './yaml.js';
 import type { Result } from './results.js';
 
 /** One input resource: its exact text, parsed only on demand. */
@@ -15,6 +16,8 @@ export class SourceItem {
     readonly index: number,
     /** true: a `- item` of a ResourceList; false: a document of a stream. */
     readonly asSeqItem: boolean,
+    /** A file the CLI read it from, and the line it starts at. */
+    readonly origin?: { file: string; line: number },
   ) {}
 
   /** Whether anything asked for the parse (items that could not concern us never are). */
@@ -23,12 +26,26 @@ export class SourceItem {
   }
 
   get parsed(): ParsedResource {
-    this.#parsed ??= parseChunk(this.text, this.asSeqItem, { field: `items[${this.index}]`, ...this.file() });
+    this.#parsed ??= parseChunk(this.text, this.asSeqItem, this.origin ? { file: this.origin.file } : { field: `items[${this.index}]`, ...this.file() }, this.origin?.line);
     return this.#parsed;
   }
 
-  /** kpt's path annotation, found without parsing, so that even a parse error names the file. */
-  file(): { file?: string } {
+  /** The line of a field (as fieldPath writes it), when the item came from a file the CLI read. */
+  lineOf(field: string | undefined): number | undefined {
+    if (!this.origin) return undefined;
+    const segments = field === undefined ? [] : fieldSegments(field);
+    if (!segments) return this.origin.line;
+    try {
+      return lineOfField(this.text, this.asSeqItem, segments, this.origin.line) ?? this.origin.line;
+    } catch {
+      return this.origin.line;
+    }
+  }
+
+  /** Its file: where the CLI read it, or kpt's path annotation (found without parsing,
+   *  so that even a parse error names the file). */
+  file(): { file?: string; line?: number } {
+    if (this.origin) return { ...this.origin };
     const m = /config\.kubernetes\.io\/path: *['"]?([^'"\r\n]+)/.exec(this.text);
     return m?.[1] ? { file: m[1] } : {};
   }
@@ -100,8 +117,9 @@ export function readResourceList(input: string): ResourceListInput {
 }
 
 /** A multi-document stream (legacy plugins, rendered manifests). */
-export function readStream(input: string): SourceItem[] {
-  return frameStream(input.replace(/^\uFEFF/, '')).chunks.map((chunk, i) => new SourceItem(chunk, i, false));
+export function readStream(input: string, file?: string): SourceItem[] {
+  const { chunks, lines } = frameStream(input.replace(/^\uFEFF/, ''));
+  return chunks.map((chunk, i) => new SourceItem(chunk, i, false, file === undefined ? undefined : { file, line: lines[i] as number }));
 }
 
 /** What goes out: an item exactly as it came, a changed item (its AST), or a new resource. */

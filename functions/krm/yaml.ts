@@ -6,7 +6,7 @@
 // written again, and comments and quoting styles survive on the nodes.
 // (js-yaml, which the kpt-functions SDK uses, turns those into timestamps and
 // numbers and drops comments; see README "Why not the kpt-functions SDK".)
-import { Document, isAlias, isMap, isNode, isSeq, type Node, parseDocument, stringify, visit, type YAMLMap, YAMLSeq } from 'yaml';
+import { Document, isAlias, isMap, isNode, isSeq, LineCounter, type Node, parseDocument, stringify, visit, type YAMLMap, YAMLSeq } from 'yaml';
 import { inputError, type ErrorPlace } from '../errors.js';
 
 /** A resource parsed from its chunk: the AST (to edit in place) and its plain value (to read). */
@@ -16,7 +16,8 @@ export interface ParsedResource {
   value: Record<string, unknown>;
 }
 
-const parseOptions = { schema: 'failsafe', uniqueKeys: true, prettyErrors: false, strict: true } as const;
+// prettyErrors: errors carry their line (the message's code frame is cut off again below).
+const parseOptions = { schema: 'failsafe', uniqueKeys: true, prettyErrors: true, strict: true } as const;
 
 /** Aliases in one resource; kustomize and kpt never write them, a bomb writes millions. */
 const maxAliasCount = 64;
@@ -27,7 +28,9 @@ function describeYamlError(error: { message: string; linePos?: [{ line: number }
 }
 
 /** Parses one chunk: a `- item` of a ResourceList (asSeqItem) or a whole document. */
-export function parseChunk(text: string, asSeqItem: boolean, place: ErrorPlace): ParsedResource {
+/** `firstLine`: where the chunk starts in a file the CLI read; without it, lines are not reported
+ *  (a ResourceList item's lines are not the lines of the user's file). */
+export function parseChunk(text: string, asSeqItem: boolean, place: ErrorPlace, firstLine?: number): ParsedResource {
   let doc: Document.Parsed;
   try {
     doc = parseDocument(text, parseOptions);
@@ -37,7 +40,7 @@ export function parseChunk(text: string, asSeqItem: boolean, place: ErrorPlace):
   const error = doc.errors[0];
   if (error) {
     const line = error.linePos?.[0].line;
-    throw inputError(`is not valid YAML: ${describeYamlError(error)}`, line ? { ...place, line } : place, 'fix the YAML syntax');
+    throw inputError(`is not valid YAML: ${describeYamlError(error)}`, line && firstLine ? { ...place, line: line + firstLine - 1 } : place, 'fix the YAML syntax');
   }
   let node: unknown = doc.contents;
   if (asSeqItem) node = isSeq(node) ? node.items[0] : undefined;
@@ -92,6 +95,22 @@ export function expandAliases(parsed: ParsedResource): void {
     },
   });
   dropAnchor(parsed.node);
+}
+
+/** The 1-based line of a field in a chunk that starts at `firstLine`, for messages. */
+export function lineOfField(text: string, asSeqItem: boolean, segments: readonly (string | number)[], firstLine = 1): number | undefined {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { ...parseOptions, lineCounter: lines });
+  let node: unknown = doc.contents;
+  if (asSeqItem) node = isSeq(node) ? node.items[0] : undefined;
+  if (!isMap(node)) return undefined;
+  // The deepest node of the path that exists: a missing field is reported where it would go.
+  for (let depth = segments.length; depth >= 0; depth--) {
+    const found = depth === 0 ? node : node.getIn(segments.slice(0, depth), true);
+    const range = (found as { range?: [number, number, number] } | undefined)?.range;
+    if (range) return lines.linePos(range[0]).line + firstLine - 1;
+  }
+  return undefined;
 }
 
 const writeOptions = { lineWidth: 0, minContentWidth: 0, indentSeq: false } as const;

@@ -61,6 +61,10 @@ export class AgeProvider implements KeyProvider {
     return { plaintext, wrapped: await this.#wrap(plaintext, keyId), keyId };
   }
 
+  async wrapDataKey(dataKey: Uint8Array, keyId: string, _context: EncryptionContext) {
+    return { wrapped: await this.#wrap(dataKey, keyId), keyId };
+  }
+
   async unwrapDataKey(wrapped: Uint8Array, keyId: string, _context: EncryptionContext): Promise<Uint8Array> {
     let key: Uint8Array;
     try {

@@ -9,6 +9,7 @@
 // could not do if the SDK swallowed the throttles.
 import {
   DecryptCommand,
+  EncryptCommand,
   GenerateDataKeyCommand,
   KMSClient,
   ReEncryptCommand,
@@ -35,6 +36,13 @@ export class AwsKmsProvider implements KeyProvider {
     const out = await this.#call(keyId, 'GenerateDataKey', (client) => client.send(command, { abortSignal: signal }));
     if (!out.Plaintext || !out.CiphertextBlob) throw new ProviderError('transient', 'KMS GenerateDataKey returned no key');
     return { plaintext: out.Plaintext, wrapped: out.CiphertextBlob, keyId: out.KeyId ?? keyId };
+  }
+
+  async wrapDataKey(dataKey: Uint8Array, keyId: string, context: EncryptionContext, signal?: AbortSignal) {
+    const command = new EncryptCommand({ KeyId: keyId, Plaintext: dataKey, EncryptionContext: context });
+    const out = await this.#call(keyId, 'Encrypt', (client) => client.send(command, { abortSignal: signal }));
+    if (!out.CiphertextBlob) throw new ProviderError('transient', 'KMS Encrypt returned no ciphertext');
+    return { wrapped: out.CiphertextBlob, keyId: out.KeyId ?? keyId };
   }
 
   async unwrapDataKey(wrapped: Uint8Array, keyId: string, context: EncryptionContext, signal?: AbortSignal): Promise<Uint8Array> {

@@ -17,6 +17,8 @@ export interface KeyProvider {
   readonly name: ProviderName;
   /** A fresh data key for `keyId`, wrapped under `context`. One provider call. */
   generateDataKey(keyId: string, context: EncryptionContext, signal?: AbortSignal): Promise<DataKey>;
+  /** `dataKey` wrapped for `keyId` under `context` (rotation to another provider). One provider call. */
+  wrapDataKey(dataKey: Uint8Array, keyId: string, context: EncryptionContext, signal?: AbortSignal): Promise<{ wrapped: Uint8Array; keyId: string }>;
   /** The data key inside `wrapped`. One provider call. */
   unwrapDataKey(wrapped: Uint8Array, keyId: string, context: EncryptionContext, signal?: AbortSignal): Promise<Uint8Array>;
   /** `wrapped` wrapped again for `toKeyId`. AWS does it inside KMS (ReEncrypt), so the

@@ -26,3 +26,20 @@ export function* strings(value: unknown, path: PathSegment[] = []): Generator<[P
     }
   }
 }
+
+/** The segments of a path fieldPath wrote (a.b[0]["x.y"]); undefined if it is not one. */
+export function fieldSegments(path: string): PathSegment[] | undefined {
+  const segments: PathSegment[] = [];
+  const re = /\.?([A-Za-z_$][A-Za-z0-9_$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/gy;
+  let at = 0;
+  while (at < path.length) {
+    re.lastIndex = at;
+    const m = re.exec(path);
+    if (!m) return undefined;
+    if (m[1] !== undefined) segments.push(m[1]);
+    else if (m[2] !== undefined) segments.push(Number(m[2]));
+    else segments.push(JSON.parse(m[3] as string) as string);
+    at = re.lastIndex;
+  }
+  return segments;
+}

@@ -1,0 +1,77 @@
+// `kmsecret check --rendered`: the guard at the end of a pipeline. If the
+// plugin silently did not run (kubectl kustomize skips exec functions), what
+// would be applied still holds KmsSecrets, tokens or shush ciphertexts; and a
+// placeholder render must never be deployed.
+import { inputError, type KmsecretError } from '../errors.js';
+import { annotationsOf, resourceRef } from '../krm/identity.js';
+import { readResourceList, readStream, type SourceItem } from '../krm/resource-list.js';
+import { isKmsSecret } from '../model/kmssecret.js';
+import { placeholderAnnotation } from '../render/apply.js';
+import { fieldPath, type PathSegment, strings } from '../render/fields.js';
+import { placeholderPrefix } from '../render/placeholder.js';
+import { tokenPattern } from '../token/token.js';
+import { fromError, type Finding } from './findings.js';
+
+export interface RenderedOptions {
+  allowPlaceholder: boolean;
+  prefixes: readonly string[];
+}
+
+function itemsOf(text: string, file: string): SourceItem[] {
+  // kpt fn render -o stdout writes a ResourceList; kustomize and `-o unwrap` write a stream.
+  if (/^kind: ResourceList\s*$/m.test(text) && /^apiVersion: config\.kubernetes\.io\//m.test(text)) {
+    try {
+      return readResourceList(text).items;
+    } catch {
+      // not one after all: read it as a stream
+    }
+  }
+  return readStream(text, file);
+}
+
+const base64 = /^[A-Za-z0-9+/]{40,}={0,2}$/;
+
+export function checkRendered(text: string, file: string, options: RenderedOptions): Finding[] {
+  const errors: KmsecretError[] = [];
+  for (const item of itemsOf(text, file)) {
+    let value: Record<string, unknown>;
+    try {
+      value = item.parsed.value;
+    } catch (error) {
+      errors.push(error as KmsecretError);
+      continue;
+    }
+    const place = { resource: resourceRef(value), ...item.file() };
+    const hint = 'the kmsecret plugin did not run on this render: see "kustomize" in the README (kubectl kustomize skips exec functions)';
+    if (isKmsSecret(value)) errors.push(inputError('a KmsSecret is in the rendered output', place, hint));
+    if (!options.allowPlaceholder && annotationsOf(value)[placeholderAnnotation] === 'true') {
+      errors.push(inputError('is a placeholder render: its values are fakes', { ...place, field: `metadata.annotations["${placeholderAnnotation}"]` }, 'render with the real credentials (or pass --allow-placeholder where fakes are fine)'));
+    }
+    const isSecret = value.kind === 'Secret';
+    for (const [path, s] of strings(value)) {
+      const field = fieldPath(path as PathSegment[]);
+      const decoded = isSecret && path[0] === 'data' && path.length === 2 ? Buffer.from(s, 'base64').toString('latin1') : '';
+      if (tokenPattern.test(s) || tokenPattern.test(decoded)) errors.push(inputError('a kmsecret token is in the rendered output', { ...place, field }, hint));
+      if (!options.allowPlaceholder && (s.includes(placeholderPrefix) || decoded.includes(placeholderPrefix))) {
+        errors.push(inputError('holds a placeholder value', { ...place, field }, 'render with the real credentials (or pass --allow-placeholder)'));
+      }
+      const last = path[path.length - 1];
+      if (last === 'name' && options.prefixes.some((p) => s.startsWith(p) && s.length > p.length)) {
+        const entry = path.slice(0, -1);
+        const sibling = (entry.reduce<unknown>((node, seg) => (node as Record<string | number, unknown>)?.[seg], value) as Record<string, unknown> | undefined)?.value;
+        if (typeof sibling === 'string' && base64.test(sibling.replace(/\s+/g, ''))) {
+          errors.push(inputError(`env ${s} is still a shush ciphertext`, { ...place, field }, hint));
+        }
+      }
+    }
+  }
+  const seen = new Set<string>();
+  return errors
+    .map((e) => fromError(e, undefined))
+    .filter((f) => {
+      const key = `${f.file}|${f.resource?.kind}|${f.resource?.name}|${f.field}|${f.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}

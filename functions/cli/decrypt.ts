@@ -1,0 +1,63 @@
+import { usageError } from '../errors.js';
+import { writeStream } from '../krm/resource-list.js';
+import type { SecretObject } from '../render/apply.js';
+import { flag, one } from './args.js';
+import type { Command } from './command.js';
+import { writeFileAtomic } from './files.js';
+import { fileItems, renderItems } from './render-file.js';
+
+const formats = ['yaml', 'json', 'env'] as const;
+type Format = (typeof formats)[number];
+
+function envLine(key: string, value: Buffer): string {
+  const text = value.toString('utf8');
+  // Plain KEY=VALUE where that reads back the same; otherwise a double-quoted JSON string.
+  const plain = /^[^\s"'#\\$`]*$/.test(text) && Buffer.from(text, 'utf8').equals(value);
+  return `${key}=${plain ? text : JSON.stringify(text)}\n`;
+}
+
+export const decrypt: Command = {
+  name: 'decrypt',
+  summary: 'print the plain Secret(s) of a file, for debugging',
+  help: `Usage: kmsecret decrypt FILE [--format yaml|json|env] [--name NAME] [-o OUT [--force]]
+
+Renders FILE the way kmsecret-fn would (every KmsSecret becomes its Secret,
+encrypted env values are decrypted) and prints the result. Needs the
+credentials that can decrypt it. Plaintext goes only where you send it: -o
+writes a new file with mode 0600 and refuses to replace one without --force.
+
+Flags:
+      --format FORMAT   yaml (default): the rendered resources; json: the same as JSON;
+                        env: KEY=VALUE lines of one KmsSecret
+      --name NAME       with --format env, the KmsSecret to print when FILE holds several
+  -o, --output OUT      write OUT instead of stdout
+      --force           replace OUT
+
+Example:
+  kmsecret decrypt overlays/prod/app-secrets.kmsecret.yaml --format env`,
+  flags: { format: { type: 'string' }, name: { type: 'string' }, output: { type: 'string', short: 'o' }, force: { type: 'boolean' } },
+  async run(args, io) {
+    const [file, ...rest] = args.positional;
+    if (!file || rest.length > 0) throw usageError('decrypt takes one FILE');
+    const format = (one(args, 'format') ?? 'yaml') as Format;
+    if (!formats.includes(format)) throw usageError(`--format ${format} is not one of ${formats.join(', ')}`);
+    const outcome = await renderItems(fileItems(file, io), io);
+    let text: string;
+    if (format === 'yaml') text = writeStream(outcome.output);
+    else {
+      const values = outcome.output.map((out) => (out.kind === 'new' ? out.value : out.kind === 'changed' ? out.item.parsed.node.toJSON() : out.item.parsed.value));
+      if (format === 'json') text = `${JSON.stringify(values.length === 1 ? values[0] : values, null, 2)}\n`;
+      else {
+        const name = one(args, 'name');
+        const secrets = (values as SecretObject[]).filter((v) => v.kind === 'Secret' && (name === undefined || v.metadata.name === name));
+        if (secrets.length !== 1) throw usageError(`--format env prints one Secret; ${file} renders ${secrets.length}`, 'pick one with --name');
+        const secret = secrets[0] as SecretObject;
+        text = Object.entries(secret.data).map(([k, v]) => envLine(k, Buffer.from(v, 'base64'))).join('');
+      }
+    }
+    if (outcome.notice) io.stderr(`${outcome.notice}\n`);
+    const output = one(args, 'output');
+    if (output) writeFileAtomic(output, io.cwd, text, { replace: flag(args, 'force'), mode: 0o600 });
+    else io.stdout(text);
+  },
+};

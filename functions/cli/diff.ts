@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { inputError, usageError } from '../errors.js';
+import { one } from './args.js';
+import type { Command, Io } from './command.js';
+import { readText } from './files.js';
+import { findTokens, type FoundToken } from './tokens-in.js';
+
+/** A file, or a git object (REV:PATH) when no such file exists. */
+export function readVersion(spec: string, io: Io): string {
+  if (existsSync(resolve(io.cwd, spec)) || !spec.includes(':')) return readText(spec, io.cwd);
+  const shown = spawnSync('git', ['show', spec], { cwd: io.cwd, encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (shown.status !== 0) throw inputError(`is neither a file nor a git object (${(shown.stderr || 'git failed').trim().split('\n')[0]})`, { file: spec });
+  return shown.stdout;
+}
+
+export interface ResourceDiff {
+  resource: string;
+  added: string[];
+  removed: string[];
+  changed: string[];
+  /** Same value, new key or data key (rotate): the sealed part is identical. */
+  rewrapped: string[];
+  unchanged: number;
+}
+
+function byResource(tokens: FoundToken[]): Map<string, Map<string, FoundToken>> {
+  const out = new Map<string, Map<string, FoundToken>>();
+  for (const t of tokens) {
+    const entries = out.get(t.resource) ?? new Map<string, FoundToken>();
+    entries.set(t.label, t);
+    out.set(t.resource, entries);
+  }
+  return out;
+}
+
+const sealedOf = (text: string) => text.slice(text.lastIndexOf(':') + 1);
+
+export function diffTokens(a: FoundToken[], b: FoundToken[]): ResourceDiff[] {
+  const left = byResource(a);
+  const right = byResource(b);
+  const names = [...new Set([...left.keys(), ...right.keys()])].sort();
+  return names.map((resource) => {
+    const l = left.get(resource) ?? new Map<string, FoundToken>();
+    const r = right.get(resource) ?? new Map<string, FoundToken>();
+    const d: ResourceDiff = { resource, added: [], removed: [], changed: [], rewrapped: [], unchanged: 0 };
+    for (const [label, token] of r) {
+      const old = l.get(label);
+      if (!old) d.added.push(label);
+      else if (old.text === token.text) d.unchanged++;
+      else if (sealedOf(old.text) === sealedOf(token.text)) d.rewrapped.push(label);
+      else d.changed.push(label);
+    }
+    for (const label of l.keys()) if (!r.has(label)) d.removed.push(label);
+    return d;
+  });
+}
+
+function formatDiff(diffs: ResourceDiff[]): string {
+  const lines: string[] = [];
+  for (const d of diffs) {
+    if (d.added.length + d.removed.length + d.changed.length + d.rewrapped.length === 0) continue;
+    lines.push(d.resource);
+    for (const k of d.added) lines.push(`  + ${k}`);
+    for (const k of d.changed) lines.push(`  ~ ${k}`);
+    for (const k of d.rewrapped) lines.push(`  ~ ${k} (re-wrapped: same value, new key)`);
+    for (const k of d.removed) lines.push(`  - ${k}`);
+    if (d.unchanged > 0) lines.push(`    (${d.unchanged} unchanged)`);
+  }
+  return lines.length === 0 ? 'no changes to encrypted values\n' : `${lines.join('\n')}\n`;
+}
+
+export const diff: Command = {
+  name: 'diff',
+  summary: 'which encrypted values were added, removed or changed between two versions, without decrypting',
+  help: `Usage: kmsecret diff A B [--output json]
+
+Compares the tokens of two versions of a file (KmsSecrets and env values alike)
+and lists, per resource, the keys added (+), changed (~) and removed (-). A value
+whose token was only re-wrapped (kmsecret rotate) is shown as such: its sealed
+part is the same. Nothing is decrypted; no credentials are needed. A or B may be
+a git object, REV:PATH.
+
+For \`git diff\` and \`git log -p\` to show the same, run \`kmsecret git-setup\` once.
+
+Flags:
+  -o, --output FORMAT   text (default) or json
+
+Example:
+  kmsecret diff HEAD~1:overlays/prod/app-secrets.kmsecret.yaml overlays/prod/app-secrets.kmsecret.yaml`,
+  flags: { output: { type: 'string', short: 'o' } },
+  async run(args, io) {
+    const [a, b, ...rest] = args.positional;
+    if (!a || !b || rest.length > 0) throw usageError('diff takes two versions: A B');
+    const format = one(args, 'output') ?? 'text';
+    if (format !== 'text' && format !== 'json') throw usageError(`--output ${format} is not text or json`);
+    const diffs = diffTokens(findTokens(readVersion(a, io), a), findTokens(readVersion(b, io), b));
+    io.stdout(format === 'json' ? `${JSON.stringify({ resources: diffs }, null, 2)}\n` : formatDiff(diffs));
+  },
+};
