@@ -1,7 +1,7 @@
 // Which provider a key belongs to, and loading providers only when a token or
 // a --key needs them: the AWS SDK costs tens of milliseconds to load, and a
 // render with no AWS token must not pay for it.
-import { usageError } from '../errors.js';
+import { KmsecretError, usageError } from '../errors.js';
 import type { ProviderName } from '../token/token.js';
 import { ageRecipientPattern, awsKeyPattern } from './key-forms.js';
 import type { KeyProvider } from './provider.js';
@@ -51,7 +51,9 @@ export function providerSet(env: NodeJS.ProcessEnv = process.env): ProviderSet {
     get(name) {
       let provider = loaded.get(name);
       if (!provider) {
-        provider = load(name);
+        provider = load(name).catch((error: unknown) => {
+          throw new KmsecretError('internal', `cannot load the ${name} provider (${error instanceof Error ? error.message.split('\n')[0] : 'unknown error'})`, {}, 'the installation is incomplete: reinstall kmsecret');
+        });
         loaded.set(name, provider);
       }
       return provider;

@@ -1,0 +1,37 @@
+// Startup: kustomize starts kmsecret-fn once per generator entry, so a render
+// pays only for what it uses. Proven by taking the AWS SDK away: renders with
+// no AWS token do not notice.
+import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, expect, it } from 'vitest';
+import { ageKey, type AgeKey, kmsSecretYaml } from '../helpers/fixtures.js';
+import { parseList, resourceList } from '../helpers/resource-list.js';
+import { cleanEnv, repoRoot, run } from '../helpers/run.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let fn: string;
+let key: AgeKey;
+beforeAll(async () => {
+  const dir = tempDir();
+  cpSync(join(repoRoot, 'dist'), join(dir, 'dist'), { recursive: true });
+  const chunks = join(dir, 'dist', 'chunks');
+  const aws = readdirSync(chunks).filter((f) => f.startsWith('aws-kms-'));
+  expect(aws).toHaveLength(1);
+  rmSync(join(chunks, aws[0] as string));
+  fn = join(dir, 'dist', 'kmsecret-fn.mjs');
+  key = await ageKey();
+});
+
+it('a render with no AWS token never loads the AWS SDK', async () => {
+  const empty = await run(process.execPath, [fn], { stdin: resourceList([]) });
+  expect(empty.code, empty.stderr).toBe(0);
+  const secret = await kmsSecretYaml(key.provider, key.recipient, { name: 'a', namespace: 'n', data: { K: 'v' } });
+  const age = await run(process.execPath, [fn], { stdin: resourceList([secret]), env: cleanEnv(key.env) });
+  expect(age.code, age.stderr).toBe(0);
+  expect(parseList(age.stdout).items[0]?.kind).toBe('Secret');
+  // and the chunk that was taken away is the one an AWS token needs
+  const awsToken = secret.replace(/kmsecret:v1:age:/g, 'kmsecret:v1:aws:');
+  const aws = await run(process.execPath, [fn], { stdin: resourceList([awsToken]), env: cleanEnv() });
+  expect(aws.code).toBe(1);
+  expect(aws.stderr).toMatch(/internal error: .*aws-kms/);
+});
