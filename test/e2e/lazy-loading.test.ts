@@ -33,5 +33,5 @@ it('a render with no AWS token never loads the AWS SDK', async () => {
   const awsToken = secret.replace(/kmsecret:v1:age:/g, 'kmsecret:v1:aws:');
   const aws = await run(process.execPath, [fn], { stdin: resourceList([awsToken]), env: cleanEnv() });
   expect(aws.code).toBe(1);
-  expect(aws.stderr).toMatch(/internal error: .*aws-kms/);
+  expect(aws.stderr).toMatch(/cannot load the aws provider \(.*aws-kms.*\)\n  hint: the installation is incomplete/);
 });
