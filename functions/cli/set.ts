@@ -109,6 +109,8 @@ Examples:
     const text = editData(parsed, target, edit);
     if (existing.problem && changes.some((c) => c.how === 'rewritten')) {
       io.stderr(`note: could not open the existing values (${existing.problem}); the given keys were encrypted again\n`);
+    } else if (existing.problem && sealer && existing.tokens.size > 0) {
+      io.stderr(`note: could not open the file's data key (${existing.problem}); the new values have a data key of their own (one more KMS call to render)\n`);
     }
     if (flag(args, 'dry-run')) io.stdout(text);
     else if (text !== parsed.text) writeFileAtomic(file, io.cwd, text, { replace: true });

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { startKmsServer, type KmsTestServer } from '../kms-server/server.js';
 import { createExampleKeys, exampleAccount, exampleRegion } from '../helpers/example-keys.js';
+import { keyPolicyHook } from '../helpers/iam-policy.js';
 import { awsEnv } from '../helpers/kms.js';
 import { binDir } from '../helpers/packages.js';
 import { decodeData, parseList } from '../helpers/resource-list.js';
@@ -57,6 +58,31 @@ spec:
           value: ${session}
 `;
 
+const transformerValues = {
+  'api-secrets': { STRIPE_KEY: 'sk_test_example_123', WEBHOOK_SECRET: 'whsec_example_456' },
+  'db-credentials': { username: 'payments', password: 'example-db-password' },
+  worker: { QUEUE_URL: 'amqps://worker:example-queue-pass@mq/payments' },
+};
+
+async function writeTransformerExample(env: NodeJS.ProcessEnv): Promise<void> {
+  const dir = join(examples, 'transformer');
+  for (const name of ['api-secrets', 'db-credentials'] as const) {
+    const envFile = join(tempDir(), 'values.env');
+    writeFileSync(envFile, Object.entries(transformerValues[name]).map(([k, v]) => `${k}=${v}\n`).join(''));
+    const created = await runCli(['create', name, '-n', 'payments', '--key', 'alias/payments', '--from-env-file', envFile, '-o', join(dir, `${name}.kmsecret.yaml`), '--force'], { env });
+    expect(created.code, created.stderr).toBe(0);
+  }
+  const envFile = join(tempDir(), 'worker.env');
+  writeFileSync(envFile, `QUEUE_URL=${transformerValues.worker.QUEUE_URL}\n`);
+  const tokens = await runCli(['encrypt-value', '--key', 'alias/payments', '-n', 'payments', '--workload', 'worker', '--from-env-file', envFile], { env });
+  expect(tokens.code, tokens.stderr).toBe(0);
+  const entries = tokens.stdout.trimEnd().replace(/^/gm, '        ');
+  writeFileSync(
+    join(dir, 'worker.yaml'),
+    `apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: worker\nspec:\n  serviceName: worker\n  selector:\n    matchLabels:\n      app: worker\n  template:\n    metadata:\n      labels:\n        app: worker\n    spec:\n      containers:\n      - name: worker\n        image: ghcr.io/example/payments-worker:3.2.0\n        env:\n        - name: LOG_LEVEL\n          value: info\n        # made with: kmsecret encrypt-value --key alias/payments -n payments --workload worker --from-env-file worker.env\n${entries}\n`,
+  );
+}
+
 let server: KmsTestServer;
 let env: NodeJS.ProcessEnv;
 let root: string;
@@ -75,6 +101,7 @@ beforeAll(async () => {
     }
     const deployment = shushDeployment(blobs);
     for (const side of ['before', 'after']) writeFileSync(join(examples, 'shush-migration', side, 'deployment.yaml'), deployment);
+    await writeTransformerExample(env);
     for (const [namespace, data] of Object.entries(values)) {
       const dir = tempDir();
       const args = ['create', 'shop-secrets', '-n', namespace, '--key', `alias/${namespace}`, '--label', 'app=shop', '-o', files[namespace as keyof typeof files], '--force'];
@@ -129,6 +156,25 @@ describeWith(['kubectl'], 'examples/aws-kms-kustomize', () => {
   });
 });
 
+describeWith(['kubectl'], 'examples/transformer', () => {
+  it('one transformer entry decrypts every KmsSecret and env value of the overlay, in one batch', async () => {
+    server.reset();
+    const result = await run('kubectl', ['kustomize', '--enable-alpha-plugins', join(examples, 'transformer')], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const docs = parseAllDocuments(result.stdout).map((d) => d.toJS());
+    const byName = (name: string) => docs.find((d) => d.metadata.name === name);
+    expect(decodeData(byName('prod-api-secrets'))).toEqual(transformerValues['api-secrets']);
+    expect(decodeData(byName('prod-db-credentials'))).toEqual(transformerValues['db-credentials']);
+    const api = byName('prod-api').spec.template.spec.containers[0];
+    expect(api.envFrom[0].secretRef.name).toBe('prod-api-secrets');
+    expect(api.env[0].valueFrom.secretKeyRef.name).toBe('prod-db-credentials');
+    const worker = byName('prod-worker').spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef;
+    expect(decodeData(byName(worker.name))[worker.key]).toBe(transformerValues.worker.QUEUE_URL);
+    expect(server.count('Decrypt')).toBe(3);
+    expect(result.stdout).not.toMatch(/kmsecret:v1/);
+  });
+});
+
 describeWith(['kubectl'], 'examples/shush-migration', () => {
   it('after/ renders the unchanged shush values into a Secret; before/ and after/ share the Deployment', async () => {
     const before = readFileSync(join(examples, 'shush-migration', 'before', 'deployment.yaml'), 'utf8');
@@ -141,6 +187,44 @@ describeWith(['kubectl'], 'examples/shush-migration', () => {
     expect(vars.map((e: { name: string }) => e.name)).toEqual(['LOG_LEVEL', 'DB_PASSWORD', 'SESSION_KEY']);
     const secret = docs.find((d) => d.kind === 'Secret');
     expect(decodeData(secret)).toEqual({ 'web.DB_PASSWORD': shushValues.DB_PASSWORD, 'web.SESSION_KEY': shushValues.SESSION_KEY });
+  });
+});
+
+describeWith(['kubectl'], 'examples/iam', () => {
+  const keyPolicy = JSON.parse(readFileSync(join(examples, 'iam', 'key-policy.json'), 'utf8'));
+  const render = (overlay: string, role: string) =>
+    run('kubectl', ['kustomize', '--enable-alpha-plugins', join(examples, 'aws-kms-kustomize', 'overlays', overlay)], { env: { ...env, AWS_ACCESS_KEY_ID: role } });
+
+  it('the prod CI role decrypts prod values, and only those', async () => {
+    server.policy = keyPolicyHook(keyPolicy);
+    try {
+      expect((await render('prod', 'shop-prod-ci')).code).toBe(0);
+      const dev = await render('dev', 'shop-prod-ci');
+      expect(dev.code).not.toBe(0);
+      expect(dev.stderr).toMatch(/AWS denied kms:Decrypt on arn:aws:kms:eu-west-1:111122223333:key\/0d1e2f3a/);
+      expect((await render('dev', 'shop-dev-ci')).code).toBe(0);
+      expect((await render('prod', 'shop-dev-ci')).code).not.toBe(0);
+    } finally {
+      server.policy = undefined;
+    }
+  });
+
+  it('developers may add values but not read production; nothing works without a namespace binding', async () => {
+    server.policy = keyPolicyHook(keyPolicy);
+    try {
+      const prodFile = join(tempDir(), 'prod.kmsecret.yaml');
+      writeFileSync(prodFile, readFileSync(join(examples, 'aws-kms-kustomize', 'overlays', 'prod', 'shop-secrets.kmsecret.yaml'), 'utf8'));
+      const dev = { ...env, AWS_ACCESS_KEY_ID: 'shop-developers' };
+      const set = await runCli(['set', prodFile, 'NEW_FLAG=on'], { env: dev });
+      expect(set.code, set.stderr).toBe(0);
+      expect(set.stderr).toMatch(/note: could not open the file's data key \(AWS denied kms:Decrypt/);
+      expect((await render('prod', 'shop-developers')).code).not.toBe(0);
+      const cluster = await runCli(['create', 'x', '--scope', 'cluster-wide', '--key', 'alias/shop-dev', '--from-literal', 'A=b'], { env: dev });
+      expect(cluster.code).toBe(4);
+      expect(cluster.stderr).toMatch(/AWS denied kms:GenerateDataKey/);
+    } finally {
+      server.policy = undefined;
+    }
   });
 });
 
