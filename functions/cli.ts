@@ -1,6 +1,7 @@
 // kmsecret: the CLI. One file per command in cli/; this file only dispatches,
 // prints help and turns errors into a message and an exit code.
 import { asErrorList, formatError, usageError } from './errors.js';
+import { ProviderError } from './providers/provider.js';
 import { parseArgs } from './cli/args.js';
 import type { Command, Io } from './cli/command.js';
 import { check } from './cli/check.js';
@@ -68,7 +69,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     }
     return (await command.run(parseArgs(rest, command.flags, command.name), io)) ?? 0;
   } catch (thrown) {
-    const errors = asErrorList(thrown);
+    // A provider call made by a command itself (create, set, encrypt-value) rather than by a render.
+    const errors = thrown instanceof ProviderError ? [thrown.toKmsecretError()] : asErrorList(thrown);
     for (const error of errors) io.stderr(`kmsecret: ${formatError(error)}\n`);
     return Math.max(...errors.map((e) => e.exitCode));
   }

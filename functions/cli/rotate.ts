@@ -1,4 +1,4 @@
-import { KmsecretError, KmsecretErrors, usageError } from '../errors.js';
+import { type KmsecretError, KmsecretErrors, usageError } from '../errors.js';
 import { ProviderError } from '../providers/provider.js';
 import { parseKeySpec, providerSet, type KeySpec, type ProviderSet } from '../providers/registry.js';
 import { AdaptiveLimiter } from '../render/limiter.js';
@@ -63,8 +63,7 @@ async function rotateFile(file: string, to: KeySpec, io: Io, providers: Provider
           return await withRetries((signal) => rewrap(group, to, providers, signal), limiter, retryPolicy(io.env), controller.signal, stats);
         } catch (error) {
           if (!(error instanceof ProviderError)) throw error;
-          const category = error.retryable || error.kind === 'unreachable' ? 'unavailable' : 'decrypt';
-          errors.push(new KmsecretError(category, `${group.token.provider}: ${error.message}`, { file, field: group.token.binding.key }, error.hint));
+          errors.push(error.toKmsecretError(group.token.provider, { file, field: group.token.binding.key }));
           return undefined;
         }
       }),

@@ -23,6 +23,9 @@ export interface RenderConfig {
   };
   /** Set when the function config is a KmsSecret: kustomize's generator form. */
   generator?: Record<string, unknown>;
+  /** KMSECRET_NAMESPACES: the only namespaces whose values this run may decrypt.
+   *  From the environment only — a repository must not be able to widen it. */
+  allowedNamespaces?: string[];
 }
 
 export const defaultConfig: RenderConfig = {
@@ -117,6 +120,8 @@ export function readConfig(functionConfig: Record<string, unknown> | undefined, 
   if (isTruthy(env.KMSECRET_PLACEHOLDER)) config.mode = 'placeholder';
   const concurrency = envNumber(env, 'KMSECRET_CONCURRENCY', 1, 256);
   if (concurrency !== undefined) config.concurrency = Math.floor(concurrency);
+  const allowed = env.KMSECRET_NAMESPACES?.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (allowed && allowed.length > 0) config.allowedNamespaces = allowed;
   const timeout = envNumber(env, 'KMSECRET_TIMEOUT', 0.001, 3600);
   if (timeout !== undefined) config.timeoutMs = timeout * 1000;
   return config;

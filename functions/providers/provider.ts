@@ -1,6 +1,7 @@
 // One interface per key provider, as sops does it: the render and the CLI only
 // ever talk to a KeyProvider, so GCP KMS or Vault transit would be one more
 // file next to age.ts and aws-kms.ts, plus one line in registry.ts.
+import { type ErrorPlace, KmsecretError } from '../errors.js';
 import type { EncryptionContext } from '../token/binding.js';
 import type { ProviderName } from '../token/token.js';
 
@@ -54,5 +55,11 @@ export class ProviderError extends Error {
 
   get retryable(): boolean {
     return this.kind === 'throttled' || this.kind === 'transient';
+  }
+
+  /** The user-facing error: refusals are "decryption refused" (4), the rest "unavailable" (5). */
+  toKmsecretError(provider?: string, place: ErrorPlace = {}, suffix = ''): KmsecretError {
+    const unavailable = this.kind === 'throttled' || this.kind === 'transient' || this.kind === 'unreachable';
+    return new KmsecretError(unavailable ? 'unavailable' : 'decrypt', `${provider ? `${provider}: ` : ''}${this.message}${suffix}`, place, this.hint);
   }
 }

@@ -4,7 +4,7 @@
 // retries and one deadline. Then every value is opened with its data key.
 import { setMaxListeners } from 'node:events';
 import { open } from '../crypto/envelope.js';
-import { type ErrorCategory, KmsecretError, KmsecretErrors } from '../errors.js';
+import { KmsecretError, KmsecretErrors } from '../errors.js';
 import { type FailureKind, ProviderError } from '../providers/provider.js';
 import type { ProviderSet } from '../providers/registry.js';
 import { encryptionContext } from '../token/binding.js';
@@ -24,16 +24,6 @@ export interface DecryptStats extends CallStats {
   groups: number;
   lowestConcurrency: number;
 }
-
-const categoryOf: Record<FailureKind, ErrorCategory> = {
-  throttled: 'unavailable',
-  transient: 'unavailable',
-  unreachable: 'unavailable',
-  credentials: 'decrypt',
-  denied: 'decrypt',
-  rejected: 'decrypt',
-  'key-state': 'decrypt',
-};
 
 /** These fail every call alike: stop the batch at the first one instead of repeating it N times. */
 const global: FailureKind[] = ['credentials', 'unreachable'];
@@ -58,9 +48,7 @@ function groupsOf(values: readonly PlannedValue[]): Group[] {
 function failure(error: unknown, values: readonly PlannedValue[], group: Group): KmsecretError {
   const first = values[group.members[0] as number] as PlannedValue;
   const more = group.members.length > 1 ? ` (and ${group.members.length - 1} more value${group.members.length > 2 ? 's' : ''} sharing its data key)` : '';
-  if (error instanceof ProviderError) {
-    return new KmsecretError(categoryOf[error.kind], `${group.unwrap.provider}: ${error.message}${more}`, first.place, error.hint);
-  }
+  if (error instanceof ProviderError) return error.toKmsecretError(group.unwrap.provider, first.place, more);
   if (error instanceof KmsecretError) return error.at(first.place);
   return new KmsecretError('internal', `${group.unwrap.provider}: unexpected failure (${error instanceof Error ? error.name : 'unknown'})${more}`, first.place);
 }

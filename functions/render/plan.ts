@@ -123,6 +123,10 @@ export function plan(items: readonly SourceItem[], config: RenderConfig): Plan |
   const renames = result.conversions.flatMap(({ item, secret }) => (item ? [{ namespace: secret.namespace, from: secret.home.name, to: secret.name }] : []));
   result.refRewrites = planRefRewrites(items, renames, config);
   result.values = [...result.conversions.flatMap((c) => c.values), ...result.workloads.flatMap((w) => w.values.map((v) => v.value))];
+  if (config.allowedNamespaces) {
+    const refused = outsideAllowedNamespaces(result.values, config.allowedNamespaces);
+    if (refused.length > 0) return refused;
+  }
   return result;
 }
 
@@ -150,4 +154,18 @@ function generatedNameConflicts(items: readonly SourceItem[], workloads: readonl
       }
     }
   }
+}
+
+/** KMSECRET_NAMESPACES: a shared decrypting role (Argo CD's repo-server) renders only the
+ *  namespaces the pipeline says, whatever a repository's manifests claim. */
+function outsideAllowedNamespaces(values: readonly PlannedValue[], allowed: readonly string[]): KmsecretError[] {
+  const list = allowed.join(',');
+  return values.flatMap((value) => {
+    if (value.form === 'token' && value.token.binding.scope === 'cluster-wide') {
+      return [new KmsecretError('decrypt', `value is cluster-wide (bound to no namespace), which this run does not decrypt (KMSECRET_NAMESPACES=${list})`, value.place, 'write it for a namespace: kmsecret set --scope strict')];
+    }
+    const namespace = value.form === 'token' ? value.token.binding.namespace : value.home.namespace;
+    if (allowed.includes(namespace)) return [];
+    return [new KmsecretError('decrypt', `value is bound to namespace ${namespace || '(none)'}, which this run may not decrypt (KMSECRET_NAMESPACES=${list})`, value.place, 'a pipeline renders only its own namespaces; check the Application\'s destination namespace')];
+  });
 }

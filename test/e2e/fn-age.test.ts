@@ -194,7 +194,23 @@ describe('bad input gets a clear error', () => {
   });
 });
 
+describe('KMSECRET_NAMESPACES (set by the pipeline, not the repository)', () => {
+  it('decrypts values bound to the listed namespaces only', async () => {
+    expect((await runFn(resourceList([secret]), env({ KMSECRET_NAMESPACES: 'team-a,team-c' }))).code).toBe(0);
+    expectFailure(await runFn(resourceList([secret]), env({ KMSECRET_NAMESPACES: 'team-b' })), 4, /data\.DB_PASSWORD: value is bound to namespace team-a, which this run may not decrypt \(KMSECRET_NAMESPACES=team-b\)/);
+    const wide = await kmsSecretYaml(key.provider, key.recipient, { name: 'wide', scope: 'cluster-wide', data: { A: plaintexts[0] as string } });
+    expect((await runFn(resourceList([wide]), env())).code).toBe(0);
+    expectFailure(await runFn(resourceList([wide]), env({ KMSECRET_NAMESPACES: 'team-a' })), 4, /value is cluster-wide \(bound to no namespace\), which this run does not decrypt/);
+  });
+});
+
 describe('placeholder mode', () => {
+  it('is also the config\'s mode: placeholder', async () => {
+    const result = await runFn(resourceList([secret], 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: t\nmode: placeholder\n'), cleanEnv());
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^kmsecret: placeholder render: 3 values/);
+  });
+
   it('renders without any key, says so once on stderr, and marks the Secret', async () => {
     const result = await runFn(resourceList([secret]), cleanEnv({ KMSECRET_PLACEHOLDER: '1' }));
     expect(result.code, result.stderr).toBe(0);
