@@ -1,9 +1,9 @@
 // The examples/ folders, rendered for real. The AWS examples' committed
 // KmsSecrets are encrypted under the example keys of the test KMS server.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { startKmsServer, type KmsTestServer } from '../kms-server/server.js';
 import { createExampleKeys, exampleAccount, exampleRegion } from '../helpers/example-keys.js';
 import { keyPolicyHook } from '../helpers/iam-policy.js';
@@ -225,6 +225,78 @@ describeWith(['kubectl'], 'examples/iam', () => {
     } finally {
       server.policy = undefined;
     }
+  });
+});
+
+/** kmsecret and a `kustomize build` that is kubectl kustomize, on PATH, as in CI and the CMP sidecar. */
+function shims(): string {
+  const bin = join(tempDir(), 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'kmsecret'), `#!/bin/sh\nexec "${process.execPath}" "${join(repoRoot, 'dist', 'kmsecret.mjs')}" "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(bin, 'kustomize'), '#!/bin/sh\n[ "$1" = build ] && shift\nexec kubectl kustomize "$@"\n', { mode: 0o755 });
+  return bin;
+}
+
+describeWith(['kubectl'], 'examples/github-actions', () => {
+  const dir = join(examples, 'github-actions');
+  const workflow = parse(readFileSync(join(dir, 'workflow.yaml'), 'utf8'));
+  const steps = workflow.jobs.render.steps as Array<Record<string, any>>;
+
+  it('assumes the role through OIDC on main only, and renders pull requests with placeholders', () => {
+    expect(workflow.permissions['id-token']).toBe('write');
+    const assume = steps.find((s) => String(s.uses).startsWith('aws-actions/configure-aws-credentials'));
+    expect(assume?.if).toBe("github.ref == 'refs/heads/main'");
+    expect(assume?.with['role-to-assume']).toMatch(/role\/shop-prod-ci$/);
+    const pr = steps.find((s) => s.env?.KMSECRET_PLACEHOLDER === '1');
+    expect(pr?.if).toBe("github.event_name == 'pull_request'");
+    expect(steps.filter((s) => String(s.run ?? '').includes('./render.sh'))).toHaveLength(2);
+    expect(steps.some((s) => String(s.run ?? '').includes('kmsecret check .'))).toBe(true);
+  });
+
+  it('render.sh: placeholders without any credentials on a PR, the real values on main', async () => {
+    const bin = shims();
+    const out = join(tempDir(), 'rendered.yaml');
+    const cwd = join(examples, 'aws-kms-kustomize');
+    const pr = await run(join(dir, 'render.sh'), ['overlays/prod', out], { cwd, env: cleanEnv({ KMSECRET_PLACEHOLDER: '1', KUSTOMIZE_PLUGIN_HOME: env.KUSTOMIZE_PLUGIN_HOME, PATH: `${bin}:${process.env.PATH}` }) });
+    expect(pr.code, pr.stderr).toBe(0);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const fake = parseAllDocuments(readFileSync(out, 'utf8')).map((d) => d.toJS()).find((d) => d.kind === 'Secret');
+    expect(decodeData(fake).DATABASE_URL).toBe('kmsecret-placeholder:shop-prod/shop-secrets/DATABASE_URL');
+    const main = await run(join(dir, 'render.sh'), ['overlays/prod', out], { cwd, env: { ...env, PATH: `${bin}:${env.PATH}` } });
+    expect(main.code, main.stderr).toBe(0);
+    const real = parseAllDocuments(readFileSync(out, 'utf8')).map((d) => d.toJS()).find((d) => d.kind === 'Secret');
+    expect(decodeData(real)).toEqual(values['shop-prod']);
+  });
+});
+
+describeWith(['kubectl'], 'examples/argocd', () => {
+  const cm = parse(readFileSync(join(examples, 'argocd', 'cmp-plugin.yaml'), 'utf8'));
+  const plugin = parse(cm.data['plugin.yaml']);
+  const generate = (cwd: string, namespace: string, extra: NodeJS.ProcessEnv = {}) =>
+    run(plugin.spec.generate.command[0], [...plugin.spec.generate.command.slice(1), ...plugin.spec.generate.args], { cwd, env: { ...env, ARGOCD_APP_NAMESPACE: namespace, PATH: `${shims()}:${env.PATH}`, ...extra } });
+
+  it('generate renders the app with the values of its destination namespace', async () => {
+    const result = await generate(join(examples, 'aws-kms-kustomize', 'overlays', 'prod'), 'shop-prod');
+    expect(result.code, result.stderr).toBe(0);
+    const secret = parseAllDocuments(result.stdout).map((d) => d.toJS()).find((d) => d.kind === 'Secret');
+    expect(decodeData(secret)).toEqual(values['shop-prod']);
+  });
+
+  it('refuses values of another namespace, even though the repo-server role could decrypt them', async () => {
+    const result = await generate(join(examples, 'aws-kms-kustomize', 'overlays', 'prod'), 'shop-dev');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/value is bound to namespace shop-prod, which this run may not decrypt \(KMSECRET_NAMESPACES=shop-dev\)/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('fails the sync when the plugin did not run', async () => {
+    const app = tempDir();
+    writeFileSync(join(app, 'kustomization.yaml'), 'resources:\n- s.yaml\n');
+    writeFileSync(join(app, 's.yaml'), readFileSync(join(examples, 'aws-kms-kpt', 'shop-secrets.kmsecret.yaml'), 'utf8'));
+    const result = await generate(app, 'shop-staging');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/a KmsSecret is in the rendered output/);
+    expect(result.stdout).toBe('');
   });
 });
 
