@@ -3,19 +3,41 @@
 // build/, for the benchmark, which runs it as a process of its own.
 // Code splitting keeps each provider in its own chunk, loaded only when a
 // token needs it: a render without AWS tokens never loads the AWS SDK.
-import { chmod, rm } from 'node:fs/promises';
+import { chmod, readFile, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
+import { Ajv } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+
+// functions/model/validators.ts compiles the schemas at run time; the bundle gets
+// ajv's standalone code for the same schemas and options instead.
+const precompiledValidators = {
+  name: 'precompiled-validators',
+  setup(b) {
+    b.onLoad({ filter: /functions[\\/]model[\\/]validators\.ts$/ }, async () => {
+      const schema = async (file) => JSON.parse(await readFile(new URL(`../schemas/${file}`, import.meta.url), 'utf8'));
+      const ajv = new Ajv({ allErrors: true, coerceTypes: true, strict: true, code: { source: true, esm: true } });
+      ajv.addSchema(await schema('kmssecret.schema.json'), 'KmsSecret');
+      ajv.addSchema(await schema('kmssecrettransformer.schema.json'), 'KmsSecretTransformer');
+      const code = standaloneCode(ajv, { KmsSecret: 'KmsSecret', KmsSecretTransformer: 'KmsSecretTransformer' });
+      return { contents: `${code}\nconst all = { KmsSecret, KmsSecretTransformer };\nexport function validator(name) { return all[name]; }\n`, loader: 'js', resolveDir: new URL('../functions/model/', import.meta.url).pathname };
+    });
+  },
+};
 
 const shared = {
   bundle: true,
   platform: 'node',
   target: 'node20',
+  // Prefer packages' ES module builds: they tree-shake (the AWS SDK's CommonJS build
+  // brings every KMS command and costs startup time).
+  mainFields: ['module', 'main'],
   format: 'esm',
   splitting: true,
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
   legalComments: 'linked',
   logLevel: 'warning',
+  plugins: [precompiledValidators],
   banner: {
     // CommonJS dependencies (ajv) call require(); give the ESM bundle one.
     js: "#!/usr/bin/env node\nimport { createRequire as __kmsecretCreateRequire } from 'node:module';\nconst require = __kmsecretCreateRequire(import.meta.url);",
@@ -35,7 +57,7 @@ if (process.argv.includes('--test-support')) {
   await rm('build', { recursive: true, force: true });
   await build({
   ...shared,
-    entryPoints: { 'kms-server': 'test/kms-server/cli.ts' },
+    entryPoints: { 'kms-server': 'test/kms-server/cli.ts', bench: 'bench/run.ts', 'per-value': 'bench/per-value.ts' },
     outdir: 'build',
   });
 }

@@ -4,6 +4,7 @@
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Document, type Pair, type Scalar, stringify, type YAMLMap } from 'yaml';
 import { inputError, usageError, type ErrorPlace } from '../errors.js';
 import { resourceRef } from '../krm/identity.js';
+import { applySplices, endOfLineAfter, lineEnd, lineStart, type Splice } from '../krm/splice.js';
 import { isKmsSecret, kmsSecretApiVersion, kmsSecretKind, readKmsSecret, type KmsSecret } from '../model/kmssecret.js';
 
 export interface KmsSecretDoc {
@@ -70,27 +71,6 @@ export interface DataEdit {
   /** key → new token; a key not in the file is added. */
   set: Map<string, string>;
   unset: Set<string>;
-}
-
-interface Splice {
-  start: number;
-  end: number;
-  text: string;
-}
-
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf('\n', offset - 1) + 1;
-}
-
-function lineEnd(text: string, offset: number): number {
-  const nl = text.indexOf('\n', offset);
-  return nl === -1 ? text.length : nl + 1;
-}
-
-/** The end of the line a scalar ends on (a block scalar's range already ends after its newline). */
-function endOfLineAfter(text: string, value: Scalar): number {
-  const [start, end] = value.range ?? [0, 0];
-  return lineEnd(text, Math.max(end - 1, start));
 }
 
 function keyText(key: string): string {
@@ -167,10 +147,7 @@ export function editData(file: ParsedFile, target: KmsSecretDoc, edit: DataEdit)
       splices.push({ start: at, end: at, text: `${at > 0 && text[at - 1] !== '\n' ? '\n' : ''}data:\n${lines}` });
     }
   }
-  splices.sort((a, b) => b.start - a.start);
-  let out = text;
-  for (const s of splices) out = out.slice(0, s.start) + s.text + out.slice(s.end);
-  return out;
+  return applySplices(text, splices);
 }
 
 export interface NewKmsSecret {

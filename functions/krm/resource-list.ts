@@ -5,6 +5,7 @@ import { isMap, isScalar, isSeq } from 'yaml';
 import { inputError } from '../errors.js';
 import { frameResourceList, frameStream } from './framing.js';
 import { fieldSegments } from '../render/fields.js';
+import { type Emittable, emitResource } from './emit.js';
 import { lineOfField, type ParsedResource, parseChunk, parseWhole, writeNode, writeObject } from './yaml.js';
 import type { Result } from './results.js';
 
@@ -125,7 +126,8 @@ export function readStream(input: string, file?: string): SourceItem[] {
 /** What goes out: an item exactly as it came, a changed item (its AST), or a new resource. */
 export type OutputItem =
   | { kind: 'source'; item: SourceItem }
-  | { kind: 'changed'; item: SourceItem }
+  /** A changed item, already written: spliced, or from its AST (render/edits.ts). */
+  | { kind: 'changed'; item: SourceItem; text: string }
   | { kind: 'new'; value: object };
 
 function itemText(out: OutputItem, asSeqItem: boolean, indent: number): string {
@@ -135,9 +137,9 @@ function itemText(out: OutputItem, asSeqItem: boolean, indent: number): string {
       return text.endsWith('\n') ? text : `${text}\n`;
     }
     case 'changed':
-      return writeNode(out.item.parsed.node, asSeqItem, indent);
+      return out.text;
     case 'new':
-      return writeObject(out.value, asSeqItem, indent);
+      return emitResource(out.value as Record<string, Emittable>, asSeqItem, indent);
   }
 }
 

@@ -8,11 +8,15 @@
 // numbers and drops comments; see README "Why not the kpt-functions SDK".)
 import { Document, isAlias, isMap, isNode, isSeq, LineCounter, type Node, parseDocument, stringify, visit, type YAMLMap, YAMLSeq } from 'yaml';
 import { inputError, type ErrorPlace } from '../errors.js';
+import { restoreDocument, withStandIns } from './stand-ins.js';
 
 /** A resource parsed from its chunk: the AST (to edit in place) and its plain value (to read). */
 export interface ParsedResource {
   doc: Document.Parsed;
   node: YAMLMap;
+  /** The text the node ranges refer to (tokens swapped for stand-ins), and the way back. */
+  source: string;
+  restore: (text: string) => string;
   value: Record<string, unknown>;
 }
 
@@ -30,10 +34,11 @@ function describeYamlError(error: { message: string; linePos?: [{ line: number }
 /** Parses one chunk: a `- item` of a ResourceList (asSeqItem) or a whole document. */
 /** `firstLine`: where the chunk starts in a file the CLI read; without it, lines are not reported
  *  (a ResourceList item's lines are not the lines of the user's file). */
-export function parseChunk(text: string, asSeqItem: boolean, place: ErrorPlace, firstLine?: number): ParsedResource {
+export function parseChunk(text: string, asSeqItem: boolean, place: ErrorPlace, firstLine?: number, standIns = true): ParsedResource {
+  const swapped = standIns ? withStandIns(text) : undefined;
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, parseOptions);
+    doc = parseDocument(swapped?.text ?? text, parseOptions);
   } catch (error) {
     throw inputError(`is not valid YAML (${error instanceof Error ? error.message : 'parse failure'})`, place);
   }
@@ -42,6 +47,7 @@ export function parseChunk(text: string, asSeqItem: boolean, place: ErrorPlace, 
     const line = error.linePos?.[0].line;
     throw inputError(`is not valid YAML: ${describeYamlError(error)}`, line && firstLine ? { ...place, line: line + firstLine - 1 } : place, 'fix the YAML syntax');
   }
+  if (swapped) restoreDocument(doc, swapped);
   let node: unknown = doc.contents;
   if (asSeqItem) node = isSeq(node) ? node.items[0] : undefined;
   if (!isMap(node)) throw inputError('is not a mapping (a Kubernetes resource is a YAML mapping)', place);
@@ -51,7 +57,7 @@ export function parseChunk(text: string, asSeqItem: boolean, place: ErrorPlace, 
   } catch (error) {
     throw inputError(`cannot be read: ${error instanceof Error ? error.message : 'bad YAML'}`, place, 'remove YAML aliases from resources');
   }
-  return { doc, node, value: value as Record<string, unknown> };
+  return { doc, node, value: value as Record<string, unknown>, source: swapped?.text ?? text, restore: swapped?.restore ?? ((t) => t) };
 }
 
 /** Parses a small document whole (the ResourceList without its items, a CLI file). */

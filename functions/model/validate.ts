@@ -1,32 +1,10 @@
-// Validation against the JSON Schemas published in schemas/, with ajv. The
-// validators are compiled on first use: a render with no KmsSecret and no
-// config pays nothing for them.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import kmsSecretSchema from '../../schemas/kmssecret.schema.json' with { type: 'json' };
-import transformerSchema from '../../schemas/kmssecrettransformer.schema.json' with { type: 'json' };
+// Validation against the JSON Schemas published in schemas/, with ajv
+// (validators.ts), and errors that name the field.
+import type { ErrorObject } from 'ajv';
 import { type ErrorPlace, KmsecretError, KmsecretErrors, inputError } from '../errors.js';
+import { type SchemaName, validator } from './validators.js';
 
-export type SchemaName = 'KmsSecret' | 'KmsSecretTransformer';
-
-const schemas: Record<SchemaName, object> = {
-  KmsSecret: kmsSecretSchema,
-  KmsSecretTransformer: transformerSchema,
-};
-
-let ajv: Ajv | undefined;
-const compiled = new Map<SchemaName, ValidateFunction>();
-
-function validator(name: SchemaName): ValidateFunction {
-  let validate = compiled.get(name);
-  if (!validate) {
-    // coerceTypes: resources are read with the failsafe schema (every scalar a string),
-    // so "16" must be allowed to satisfy `type: integer` in a config.
-    ajv ??= new Ajv({ allErrors: true, coerceTypes: true, strict: true });
-    validate = ajv.compile(schemas[name]);
-    compiled.set(name, validate);
-  }
-  return validate;
-}
+export type { SchemaName };
 
 function fieldOf(error: ErrorObject): string {
   const path = error.instancePath

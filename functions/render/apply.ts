@@ -3,11 +3,10 @@
 //   workload, secretRef  → env entries become valueFrom.secretKeyRef; a Secret follows the workload
 //   workload, inline     → env values become the plaintext
 //   anything else        → itself, byte for byte
-import { isMap, Scalar, YAMLMap, type Node } from 'yaml';
 import { KmsecretError } from '../errors.js';
 import type { OutputItem, SourceItem } from '../krm/resource-list.js';
-import { expandAliases } from '../krm/yaml.js';
 import type { KmsSecret } from '../model/kmssecret.js';
+import { type Edit, editedText } from './edits.js';
 import type { EnvPlan } from './plan-env.js';
 import type { Plan } from './plan.js';
 import type { PlannedValue } from './values.js';
@@ -50,30 +49,15 @@ export function secretFor(secret: KmsSecret, plaintexts: readonly Uint8Array[], 
   return out;
 }
 
-function quoted(text: string): Scalar {
-  const scalar = new Scalar(text);
-  // Double quotes hold any text (newlines, leading spaces, "123", "true") as the string it is.
-  scalar.type = Scalar.QUOTE_DOUBLE;
-  return scalar;
-}
-
-function entryAt(root: YAMLMap, path: readonly (string | number)[]): YAMLMap {
-  const node = root.getIn(path, true) as Node | undefined;
-  if (!isMap(node)) throw new KmsecretError('internal', `env entry at ${path.join('.')} moved during the render`);
-  return node;
-}
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Edits the workload's AST in place; returns the Secret to put after it (secretRef), if any. */
-function patchWorkload(workload: EnvPlan, plaintextOf: (v: PlannedValue) => Uint8Array, options: ApplyOptions): SecretObject | undefined {
-  expandAliases(workload.item.parsed);
-  const root = workload.item.parsed.node;
+/** The workload's edits, and the Secret to put after it (secretRef output). */
+function workloadEdits(workload: EnvPlan, plaintextOf: (v: PlannedValue) => Uint8Array, options: ApplyOptions): { edits: Edit[]; secret?: SecretObject } {
+  const edits: Edit[] = [];
   const data: Record<string, string> = {};
   for (const env of workload.values) {
-    const entry = entryAt(root, env.entryPath);
     const plaintext = plaintextOf(env.value);
-    if (env.outputName !== env.name) entry.set('name', env.outputName);
+    if (env.outputName !== env.name) edits.push({ op: 'set', path: [...env.entryPath, 'name'], value: env.outputName, quote: false });
     if (workload.output === 'inline') {
       let text: string;
       try {
@@ -81,27 +65,19 @@ function patchWorkload(workload: EnvPlan, plaintextOf: (v: PlannedValue) => Uint
       } catch {
         throw new KmsecretError('input', `container ${env.container} variable ${env.outputName}: the value is not UTF-8 text, which env cannot hold`, env.value.place, 'use the secretRef output for binary values');
       }
-      entry.set('value', quoted(text));
+      edits.push({ op: 'set', path: [...env.entryPath, 'value'], value: text, quote: true });
       continue;
     }
     const key = `${env.container}.${env.outputName}`;
     data[key] = base64(plaintext);
-    entry.delete('value');
-    const ref = new YAMLMap();
-    ref.set('name', workload.secretName);
-    ref.set('key', key);
-    const valueFrom = new YAMLMap();
-    valueFrom.set('secretKeyRef', ref);
-    entry.set('valueFrom', valueFrom);
+    edits.push({ op: 'secretRef', entry: env.entryPath, name: workload.secretName, key });
   }
-  if (options.placeholder) {
-    root.setIn(['metadata', 'annotations', placeholderAnnotation], quoted('true'));
-  }
-  if (workload.output === 'inline') return undefined;
+  if (options.placeholder) edits.push({ op: 'annotate', key: placeholderAnnotation, value: 'true' });
+  if (workload.output === 'inline') return { edits };
   const metadata: SecretObject['metadata'] = { name: workload.secretName };
   if (workload.namespace) metadata.namespace = workload.namespace;
   if (options.placeholder) metadata.annotations = { [placeholderAnnotation]: 'true' };
-  return { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', data };
+  return { edits, secret: { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', data } };
 }
 
 export function apply(items: readonly SourceItem[], plan: Plan, plaintexts: readonly Uint8Array[], options: ApplyOptions): OutputItem[] {
@@ -111,21 +87,28 @@ export function apply(items: readonly SourceItem[], plan: Plan, plaintexts: read
 
   const replaced = new Map<SourceItem, OutputItem[]>();
   const generated: OutputItem[] = [];
-  for (const { item, edits } of plan.refRewrites) {
-    expandAliases(item.parsed);
-    for (const { path, to } of edits) item.parsed.node.setIn(path, to);
-    replaced.set(item, [{ kind: 'changed', item }]);
+  // Every edit of an item, from both sources, is made in one pass over its text.
+  const edits = new Map<SourceItem, Edit[]>();
+  const editsOf = (item: SourceItem) => edits.get(item) ?? edits.set(item, []).get(item) as Edit[];
+  for (const { item, edits: renames } of plan.refRewrites) {
+    editsOf(item).push(...renames.map(({ path, to }): Edit => ({ op: 'set', path, value: to, quote: false })));
   }
   for (const conversion of plan.conversions) {
     const secret = secretFor(conversion.secret, conversion.values.map(plaintextOf), options);
     if (conversion.item) replaced.set(conversion.item, [{ kind: 'new', value: secret }]);
     else generated.push({ kind: 'new', value: secret });
   }
+  const followers = new Map<SourceItem, SecretObject>();
   for (const workload of plan.workloads) {
-    const secret = patchWorkload(workload, plaintextOf, options);
-    const out: OutputItem[] = [{ kind: 'changed', item: workload.item }];
-    if (secret) out.push({ kind: 'new', value: secret });
-    replaced.set(workload.item, out);
+    const { edits: envEdits, secret } = workloadEdits(workload, plaintextOf, options);
+    editsOf(workload.item).push(...envEdits);
+    if (secret) followers.set(workload.item, secret);
+  }
+  for (const [item, itemEdits] of edits) {
+    const out: OutputItem[] = [{ kind: 'changed', item, text: editedText(item, itemEdits) }];
+    const follower = followers.get(item);
+    if (follower) out.push({ kind: 'new', value: follower });
+    replaced.set(item, out);
   }
   const output: OutputItem[] = [];
   for (const item of items) {

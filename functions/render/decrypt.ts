@@ -2,6 +2,10 @@
 // render. Values are grouped by the data key they share; each group costs one
 // provider call, all groups run concurrently under an adaptive bound with
 // retries and one deadline. Then every value is opened with its data key.
+//
+// The batch takes values as the planner finds them (add), so that KMS round
+// trips overlap with planning the rest of a large render; a data key is still
+// asked for exactly once, however many values and items share it.
 import { setMaxListeners } from 'node:events';
 import { open } from '../crypto/envelope.js';
 import { KmsecretError, KmsecretErrors } from '../errors.js';
@@ -28,68 +32,70 @@ export interface DecryptStats extends CallStats {
 /** These fail every call alike: stop the batch at the first one instead of repeating it N times. */
 const global: FailureKind[] = ['credentials', 'unreachable'];
 
+type Outcome = { dataKey: Uint8Array } | { error: unknown };
+
 interface Group {
   unwrap: Unwrap;
-  members: number[];
+  outcome: Promise<Outcome>;
 }
 
-function groupsOf(values: readonly PlannedValue[]): Group[] {
-  const groups = new Map<string, Group>();
-  values.forEach((value, index) => {
-    const unwrap = unwrapOf(value, (token) => encryptionContext(token.binding));
-    const id = groupId(value, unwrap);
-    const group = groups.get(id);
-    if (group) group.members.push(index);
-    else groups.set(id, { unwrap, members: [index] });
-  });
-  return [...groups.values()];
-}
+export class DecryptBatch {
+  readonly #groups = new Map<string, Group>();
+  readonly #limiter: AdaptiveLimiter;
+  readonly #controller = new AbortController();
+  readonly #timer: NodeJS.Timeout;
+  readonly #stats: CallStats = { attempts: 0, throttles: 0 };
+  #stopped = false;
 
-function failure(error: unknown, values: readonly PlannedValue[], group: Group): KmsecretError {
-  const first = values[group.members[0] as number] as PlannedValue;
-  const more = group.members.length > 1 ? ` (and ${group.members.length - 1} more value${group.members.length > 2 ? 's' : ''} sharing its data key)` : '';
-  if (error instanceof ProviderError) return error.toKmsecretError(group.unwrap.provider, first.place, more);
-  if (error instanceof KmsecretError) return error.at(first.place);
-  return new KmsecretError('internal', `${group.unwrap.provider}: unexpected failure (${error instanceof Error ? error.name : 'unknown'})${more}`, first.place);
-}
+  constructor(private readonly options: DecryptOptions) {
+    this.#limiter = new AdaptiveLimiter(options.concurrency);
+    // Every in-flight call and every backoff listens to this one signal.
+    setMaxListeners(0, this.#controller.signal);
+    this.#timer = setTimeout(() => this.#controller.abort(new Error('deadline')), options.timeoutMs);
+    // The deadline must not keep a process alive that has nothing left to do.
+    this.#timer.unref();
+  }
 
-/** The plaintext of every value, in order. Throws KmsecretErrors; never returns part of a batch. */
-export async function decryptAll(values: readonly PlannedValue[], options: DecryptOptions, stats?: DecryptStats): Promise<Uint8Array[]> {
-  const groups = groupsOf(values);
-  const limiter = new AdaptiveLimiter(options.concurrency);
-  const controller = new AbortController();
-  // Every in-flight call and every backoff listens to this one signal.
-  setMaxListeners(0, controller.signal);
-  const timer = setTimeout(() => controller.abort(new Error('deadline')), options.timeoutMs);
-  const callStats: CallStats = { attempts: 0, throttles: 0 };
-  const errors: KmsecretError[] = [];
-  const plaintexts: Uint8Array[] = new Array(values.length);
-  let stopped = false;
-  try {
-    await Promise.all(
-      groups.map(async (group) => {
-        const { provider: name, keyId, wrapped, context } = group.unwrap;
-        let dataKey: Uint8Array;
-        try {
-          const provider = await options.providers.get(name);
-          dataKey = await withRetries((signal) => provider.unwrapDataKey(wrapped, keyId, context, signal), limiter, options.retry, controller.signal, callStats);
-        } catch (error) {
-          // Once one call showed a failure every call shares, the others only echo it.
-          if (stopped) return;
-          errors.push(failure(error, values, group));
-          if (error instanceof ProviderError && global.includes(error.kind)) {
-            stopped = true;
-            controller.abort(error);
-          }
-          return;
+  /** Starts the provider call of every data key not asked for yet. */
+  add(values: readonly PlannedValue[]): void {
+    for (const value of values) {
+      const unwrap = unwrapOf(value, (token) => encryptionContext(token.binding));
+      const id = groupId(value, unwrap);
+      if (!this.#groups.has(id)) this.#groups.set(id, { unwrap, outcome: this.#call(unwrap) });
+    }
+  }
+
+  /** Stops everything in flight (a plan error: the render fails anyway). */
+  abort(): void {
+    this.#controller.abort(new Error('aborted'));
+    clearTimeout(this.#timer);
+  }
+
+  /** The plaintext of every value, in order. Throws KmsecretErrors; never returns part of a batch. */
+  async finish(values: readonly PlannedValue[], stats?: DecryptStats): Promise<Uint8Array[]> {
+    this.add(values);
+    const members = new Map<string, number[]>();
+    values.forEach((value, index) => {
+      const id = groupId(value, unwrapOf(value, (token) => encryptionContext(token.binding)));
+      members.set(id, [...(members.get(id) ?? []), index]);
+    });
+    const errors: KmsecretError[] = [];
+    const plaintexts: Uint8Array[] = new Array(values.length);
+    try {
+      for (const [id, indexes] of members) {
+        const group = this.#groups.get(id) as Group;
+        const outcome = await group.outcome;
+        if ('error' in outcome) {
+          if (outcome.error !== undefined) errors.push(failure(outcome.error, values, group.unwrap, indexes));
+          continue;
         }
-        for (const index of group.members) {
+        for (const index of indexes) {
           const value = values[index] as PlannedValue;
           if (value.form === 'shush') {
-            plaintexts[index] = dataKey;
+            plaintexts[index] = outcome.dataKey;
             continue;
           }
-          const plaintext = open(dataKey, value.token.sealed, value.token.aad);
+          const plaintext = open(outcome.dataKey, value.token.sealed, value.token.aad);
           if (plaintext) plaintexts[index] = plaintext;
           else {
             errors.push(
@@ -97,14 +103,39 @@ export async function decryptAll(values: readonly PlannedValue[], options: Decry
             );
           }
         }
-      }),
-    );
-  } finally {
-    clearTimeout(timer);
-    if (stats) Object.assign(stats, callStats, { groups: groups.length, lowestConcurrency: limiter.lowest });
+      }
+    } finally {
+      clearTimeout(this.#timer);
+      if (stats) Object.assign(stats, this.#stats, { groups: this.#groups.size, lowestConcurrency: this.#limiter.lowest });
+    }
+    if (errors.length > 0) throw new KmsecretErrors(dedupe(errors));
+    return plaintexts;
   }
-  if (errors.length > 0) throw new KmsecretErrors(dedupe(errors));
-  return plaintexts;
+
+  async #call(unwrap: Unwrap): Promise<Outcome> {
+    const { provider: name, keyId, wrapped, context } = unwrap;
+    try {
+      const provider = await this.options.providers.get(name);
+      const dataKey = await withRetries((signal) => provider.unwrapDataKey(wrapped, keyId, context, signal), this.#limiter, this.options.retry, this.#controller.signal, this.#stats);
+      return { dataKey };
+    } catch (error) {
+      // Once one call showed a failure every call shares, the others only echo it.
+      if (this.#stopped) return { error: undefined };
+      if (error instanceof ProviderError && global.includes(error.kind)) {
+        this.#stopped = true;
+        this.#controller.abort(error);
+      }
+      return { error };
+    }
+  }
+}
+
+function failure(error: unknown, values: readonly PlannedValue[], unwrap: Unwrap, indexes: number[]): KmsecretError {
+  const first = values[indexes[0] as number] as PlannedValue;
+  const more = indexes.length > 1 ? ` (and ${indexes.length - 1} more value${indexes.length > 2 ? 's' : ''} sharing its data key)` : '';
+  if (error instanceof ProviderError) return error.toKmsecretError(unwrap.provider, first.place, more);
+  if (error instanceof KmsecretError) return error.at(first.place);
+  return new KmsecretError('internal', `${unwrap.provider}: unexpected failure (${error instanceof Error ? error.name : 'unknown'})${more}`, first.place);
 }
 
 /** Unavailability is one fact however many groups saw it: say it once. */
@@ -117,4 +148,9 @@ function dedupe(errors: KmsecretError[]): KmsecretError[] {
     seen.add(key);
     return true;
   });
+}
+
+/** The whole batch at once (CLI commands that have all their values up front). */
+export function decryptAll(values: readonly PlannedValue[], options: DecryptOptions, stats?: DecryptStats): Promise<Uint8Array[]> {
+  return new DecryptBatch(options).finish(values, stats);
 }

@@ -5,7 +5,7 @@ import { KmsecretError } from '../errors.js';
 import { resourceRef } from '../krm/identity.js';
 import type { OutputItem } from '../krm/resource-list.js';
 import { isKmsSecret } from '../model/kmssecret.js';
-import { looksLikeToken } from '../token/token.js';
+import { looksLikeToken, tokenPattern } from '../token/token.js';
 import { fieldPath, type PathSegment, strings } from './fields.js';
 
 function valueOf(out: OutputItem): Record<string, unknown> | undefined {
@@ -13,7 +13,8 @@ function valueOf(out: OutputItem): Record<string, unknown> | undefined {
     case 'new':
       return out.value as Record<string, unknown>;
     case 'changed':
-      return out.item.parsed.node.toJS(out.item.parsed.doc) as Record<string, unknown>;
+      // Checked as text below: what is written is the text.
+      return undefined;
     case 'source':
       // An item nobody parsed holds no marker of ours (plan.mayConcern), so no token and no KmsSecret.
       return out.item.isParsed ? out.item.parsed.value : undefined;
@@ -22,6 +23,9 @@ function valueOf(out: OutputItem): Record<string, unknown> | undefined {
 
 export function guard(output: readonly OutputItem[]): void {
   for (const out of output) {
+    if (out.kind === 'changed' && tokenPattern.test(out.text)) {
+      throw new KmsecretError('internal', 'a kmsecret token would be left in the output (a changed resource still holds one, perhaps in a comment); nothing was written', { resource: resourceRef(out.item.parsed.value) });
+    }
     const value = valueOf(out);
     if (!value) continue;
     if (isKmsSecret(value)) {

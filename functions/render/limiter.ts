@@ -1,14 +1,17 @@
 // Bounded, adaptive concurrency for provider calls (additive increase,
 // multiplicative decrease, as TCP does): start at the configured bound, halve
-// on a throttle (once per burst), grow back by one slot per window of successes. A throttling
-// KMS therefore sees fewer requests at once instead of the same storm retried.
+// on a throttle (once per burst), grow back by one slot per window of successes.
+// A throttling KMS therefore sees fewer requests at once instead of the same
+// storm retried.
 
 export class AdaptiveLimiter {
   #limit: number;
   #inFlight = 0;
   #successes = 0;
   #lastDecrease = Number.NEGATIVE_INFINITY;
-  readonly #waiting: Array<() => void> = [];
+  /** FIFO of callers waiting for a slot; `#head` is the next one (no O(n) shift). */
+  #waiting: Array<() => void> = [];
+  #head = 0;
   /** Lowest limit reached, for the benchmark's report. */
   lowest: number;
 
@@ -25,13 +28,14 @@ export class AdaptiveLimiter {
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
-    while (this.#inFlight >= this.#limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    this.#inFlight++;
+    // A waiter is woken with its slot already taken, so it never has to queue again.
+    if (this.#inFlight < this.#limit && this.#head === this.#waiting.length) this.#inFlight++;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
     try {
       return await task();
     } finally {
       this.#inFlight--;
-      this.#wake();
+      this.#drain();
     }
   }
 
@@ -54,13 +58,20 @@ export class AdaptiveLimiter {
     if (++this.#successes >= this.#limit) {
       this.#successes = 0;
       this.#limit++;
-      this.#wake();
+      this.#drain();
     }
   }
 
-  /** Lets as many waiters go as there are free slots; each re-checks on waking. */
-  #wake(): void {
-    let free = this.#limit - this.#inFlight;
-    while (free-- > 0 && this.#waiting.length > 0) this.#waiting.shift()?.();
+  /** Hands free slots to waiters, first come first served. */
+  #drain(): void {
+    while (this.#inFlight < this.#limit && this.#head < this.#waiting.length) {
+      this.#inFlight++;
+      const next = this.#waiting[this.#head++] as () => void;
+      next();
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
+      this.#waiting = this.#waiting.slice(this.#head);
+      this.#head = 0;
+    }
   }
 }

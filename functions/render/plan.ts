@@ -1,6 +1,7 @@
 // Stage 2 of the render: find every encrypted value in every item, check it
 // is well formed and sits where it was bound, and say what each item becomes.
-// Pure: no I/O, so the number of provider calls is a property of the plan.
+// Pure: no I/O, so the number of provider calls is a property of the plan
+// (one per distinct data key among its values).
 import { type ErrorPlace, KmsecretError, inputError } from '../errors.js';
 import { annotationsOf, resourceRef } from '../krm/identity.js';
 import type { SourceItem } from '../krm/resource-list.js';
@@ -58,7 +59,11 @@ function planKmsSecret(value: Record<string, unknown>, item: SourceItem | undefi
 }
 
 /** A token anywhere we do not decrypt would reach the cluster still encrypted: refuse it. */
-function strayTokens(value: Record<string, unknown>, planned: ReadonlySet<string>, place: ErrorPlace, errors: KmsecretError[]): void {
+function strayTokens(text: string, value: Record<string, unknown>, planned: ReadonlySet<string>, place: ErrorPlace, errors: KmsecretError[]): void {
+  // Walking every string is the slow part of planning; when the text holds no more token
+  // starts than the fields already planned, there is nothing else to find (unless an escape
+  // or an alias could make a string that the text does not spell out).
+  if ((text.match(/kmsecret:/g)?.length ?? 0) <= planned.size && !/\\[xuU\r\n]|[&*]/.test(text)) return;
   for (const [path, text] of strings(value)) {
     if (!looksLikeToken(text)) continue;
     const field = fieldPath(path as PathSegment[]);
@@ -71,15 +76,38 @@ function strayTokens(value: Record<string, unknown>, planned: ReadonlySet<string
   }
 }
 
-export function plan(items: readonly SourceItem[], config: RenderConfig): Plan | KmsecretError[] {
-  const errors: KmsecretError[] = [];
-  const result: Plan = { conversions: [], workloads: [], drop: new Set(), refRewrites: [], values: [] };
-  const generator = config.generator;
-  if (generator) {
-    const conversion = planKmsSecret(generator, undefined, errors);
-    if (conversion) result.conversions.push(conversion);
+/**
+ * Plans a render one item at a time, so that the render can start unwrapping an
+ * item's data keys while it plans the next (see render.ts). Each value is
+ * checked — well formed, bound where it sits, allowed by KMSECRET_NAMESPACES —
+ * before it is handed out; the checks that need every item run in finish().
+ */
+export class Planner {
+  readonly errors: KmsecretError[] = [];
+  readonly #plan: Plan = { conversions: [], workloads: [], drop: new Set(), refRewrites: [], values: [] };
+  /** The generator form's values, known before any item. */
+  readonly initialValues: PlannedValue[] = [];
+
+  constructor(
+    private readonly items: readonly SourceItem[],
+    private readonly config: RenderConfig,
+  ) {
+    if (config.generator) {
+      const conversion = planKmsSecret(config.generator, undefined, this.errors);
+      if (conversion) {
+        this.#plan.conversions.push(conversion);
+        this.initialValues.push(...this.#allowed(conversion.values));
+      }
+    }
   }
-  for (const item of items) {
+
+  get failed(): boolean {
+    return this.errors.length > 0;
+  }
+
+  /** Plans one item; returns the values it holds that passed every check (none if it has errors). */
+  add(item: SourceItem): PlannedValue[] {
+    const { config, errors } = this;
     if (!mayConcern(item.text, config.env.prefixes)) {
       // kpt and kustomize wrote these items themselves (and index them); anything else could
       // be malformed, and a render must not pass on what it could not read.
@@ -90,44 +118,69 @@ export function plan(items: readonly SourceItem[], config: RenderConfig): Plan |
           errors.push(error as KmsecretError);
         }
       }
-      continue;
+      return [];
     }
     let value: Record<string, unknown>;
     try {
       value = item.parsed.value;
     } catch (error) {
       errors.push(error as KmsecretError);
-      continue;
+      return [];
     }
+    const generator = config.generator;
     if (generator && isGeneratorCopy(value, generator)) {
-      result.drop.add(item);
-      continue;
+      this.#plan.drop.add(item);
+      return [];
     }
+    const before = errors.length;
     const place = { resource: resourceRef(value), ...item.file() };
     const planned = new Set<string>();
+    let values: PlannedValue[] = [];
     if (isKmsSecret(value)) {
       const conversion = planKmsSecret(value, item, errors);
-      if (conversion) result.conversions.push(conversion);
+      if (conversion) {
+        this.#plan.conversions.push(conversion);
+        values = conversion.values;
+      }
       for (const key of Object.keys((value.data as object | undefined) ?? {})) planned.add(fieldPath(['data', key]));
     } else {
       const workload = planWorkload(item, value, config, errors);
       if (workload) {
-        result.workloads.push(workload);
+        this.#plan.workloads.push(workload);
+        values = workload.values.map((v) => v.value);
         for (const env of workload.values) planned.add(env.field);
       }
     }
-    strayTokens(value, planned, place, errors);
+    strayTokens(item.text, value, planned, place, errors);
+    values = this.#allowed(values);
+    return errors.length > before ? [] : values;
   }
-  generatedNameConflicts(items, result.workloads, errors);
-  if (errors.length > 0) return errors;
-  const renames = result.conversions.flatMap(({ item, secret }) => (item ? [{ namespace: secret.namespace, from: secret.home.name, to: secret.name }] : []));
-  result.refRewrites = planRefRewrites(items, renames, config);
-  result.values = [...result.conversions.flatMap((c) => c.values), ...result.workloads.flatMap((w) => w.values.map((v) => v.value))];
-  if (config.allowedNamespaces) {
-    const refused = outsideAllowedNamespaces(result.values, config.allowedNamespaces);
-    if (refused.length > 0) return refused;
+
+  /** The whole plan, or every error found. */
+  finish(): Plan | KmsecretError[] {
+    const { errors, items, config } = this;
+    const result = this.#plan;
+    generatedNameConflicts(items, result.workloads, errors);
+    if (errors.length > 0) return errors;
+    const renames = result.conversions.flatMap(({ item, secret }) => (item ? [{ namespace: secret.namespace, from: secret.home.name, to: secret.name }] : []));
+    result.refRewrites = planRefRewrites(items, renames, config);
+    result.values = [...result.conversions.flatMap((c) => c.values), ...result.workloads.flatMap((w) => w.values.map((v) => v.value))];
+    return result;
   }
-  return result;
+
+  #allowed(values: PlannedValue[]): PlannedValue[] {
+    if (!this.config.allowedNamespaces) return values;
+    const refused = outsideAllowedNamespaces(values, this.config.allowedNamespaces);
+    this.errors.push(...refused);
+    return refused.length > 0 ? [] : values;
+  }
+}
+
+/** The whole plan at once (check, and anything that does not overlap planning with decryption). */
+export function plan(items: readonly SourceItem[], config: RenderConfig): Plan | KmsecretError[] {
+  const planner = new Planner(items, config);
+  for (const item of items) planner.add(item);
+  return planner.finish();
 }
 
 /** kustomize passes a generator's config twice: as functionConfig and as an item marked local-config. */
@@ -144,18 +197,21 @@ function isGeneratorCopy(value: Record<string, unknown>, generator: Record<strin
 
 /** A Secret generated for a workload must not replace one that is already there. */
 function generatedNameConflicts(items: readonly SourceItem[], workloads: readonly EnvPlan[], errors: KmsecretError[]): void {
-  for (const workload of workloads) {
-    if (workload.output !== 'secretRef') continue;
-    for (const item of items) {
-      if (!item.text.includes(workload.secretName)) continue;
-      const other = resourceRef(item.parsed.value);
-      if (other.kind === 'Secret' && other.name === workload.secretName && (other.namespace ?? '') === workload.namespace) {
-        errors.push(inputError(`the Secret generated for this workload's env, ${workload.secretName}, already exists`, { resource: workload.resource, ...workload.item.file() }, 'rename the existing Secret, or annotate the workload kmsecret.dev/env-output: inline'));
-      }
+  const generated = workloads.filter((w) => w.output === 'secretRef');
+  if (generated.length === 0) return;
+  // One pass over the items: the Secrets there are (an item that is one spells "Secret").
+  const existing = new Set<string>();
+  for (const item of items) {
+    if (!item.text.includes('Secret')) continue;
+    const ref = resourceRef(item.parsed.value);
+    if (ref.kind === 'Secret' && ref.name) existing.add(`${ref.namespace ?? ''}/${ref.name}`);
+  }
+  for (const workload of generated) {
+    if (existing.has(`${workload.namespace}/${workload.secretName}`)) {
+      errors.push(inputError(`the Secret generated for this workload's env, ${workload.secretName}, already exists`, { resource: workload.resource, ...workload.item.file() }, 'rename the existing Secret, or annotate the workload kmsecret.dev/env-output: inline'));
     }
   }
 }
-
 /** KMSECRET_NAMESPACES: a shared decrypting role (Argo CD's repo-server) renders only the
  *  namespaces the pipeline says, whatever a repository's manifests claim. */
 function outsideAllowedNamespaces(values: readonly PlannedValue[], allowed: readonly string[]): KmsecretError[] {

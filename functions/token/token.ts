@@ -50,6 +50,16 @@ export type TokenProblem = { problem: string; hint: string };
 
 const reissue = 'write the value again with `kmsecret set` (or restore the token from git)';
 
+// The values of one Secret share their wrapped data key, byte for byte: decode it once.
+const wrappedCache = new Map<string, Uint8Array | undefined>();
+function decodeWrapped(text: string): Uint8Array | undefined {
+  if (!wrappedCache.has(text)) {
+    if (wrappedCache.size > 4096) wrappedCache.clear();
+    wrappedCache.set(text, fromBase64url(text));
+  }
+  return wrappedCache.get(text);
+}
+
 export function parseToken(text: string): Token | TokenProblem {
   const fields = text.trim().split(':');
   if (fields[0] !== 'kmsecret') return { problem: 'is not a kmsecret token', hint: reissue };
@@ -66,7 +76,7 @@ export function parseToken(text: string): Token | TokenProblem {
   }
   const header = parseHeader(headerText);
   if ('problem' in header) return header;
-  const wrappedKey = fromBase64url(wrappedText);
+  const wrappedKey = decodeWrapped(wrappedText);
   const sealed = fromBase64url(sealedText);
   if (!wrappedKey || wrappedKey.length === 0) return { problem: 'has a damaged data key field', hint: reissue };
   if (!sealed || sealed.length < 28) return { problem: 'has a damaged or truncated value field', hint: reissue };
@@ -98,9 +108,11 @@ function parseHeader(text: string): TokenHeader | TokenProblem {
   return { keyId: keyId as string, binding: { scope, namespace: namespace as string, name: name as string, key: key as string } };
 }
 
+const utf8 = new TextEncoder();
+
 /** What a value is sealed with as AEAD data: `kmsecret:v1:` and the binding as a JSON array. */
 export function aadFor(binding: Binding): Uint8Array {
-  return new TextEncoder().encode(`${tokenPrefix}${tokenVersion}:${JSON.stringify([binding.scope, binding.namespace, binding.name, binding.key])}`);
+  return utf8.encode(`${tokenPrefix}${tokenVersion}:${JSON.stringify([binding.scope, binding.namespace, binding.name, binding.key])}`);
 }
 
 /** The token text before the sealed value. */
@@ -108,7 +120,7 @@ export function tokenHead(provider: ProviderName, header: TokenHeader, wrappedKe
   const { scope, namespace, name, key } = header.binding;
   // Fixed field order: the header bytes are authenticated, so they must be reproducible from the spec.
   const json = JSON.stringify({ keyId: header.keyId, scope, namespace, name, key });
-  return `${tokenPrefix}${tokenVersion}:${provider}:${toBase64url(new TextEncoder().encode(json))}:${toBase64url(wrappedKey)}`;
+  return `${tokenPrefix}${tokenVersion}:${provider}:${toBase64url(utf8.encode(json))}:${toBase64url(wrappedKey)}`;
 }
 
 export function formatToken(head: string, sealed: Uint8Array): string {
