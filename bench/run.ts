@@ -225,7 +225,8 @@ export function table(r: Report): string {
     const pv = row.perValueMs === undefined ? '—' : `${ms(row.perValueMs)}${row.perValueEstimated ? ' (est.)' : ''}`;
     lines.push(`| ${row.case} | ${row.size} | ${row.values} | ${row.kmsCalls} | ${ms(row.wallMs)} | ${row.rssMiB ? `${Math.round(row.rssMiB)} MiB` : '—'} | ${ms(row.floorMs)} | ${row.withinGoal ? 'yes' : 'NO'} | ${pv} | ${row.speedup ? `${row.speedup.toFixed(1)}×` : '—'} |`);
   }
-  lines.push('', `Startup: kmsecret-fn on an empty ResourceList ${ms(r.startup.fnMs)}, node -e 0 ${ms(r.startup.nodeMs)}: +${Math.round(r.startup.overheadMs)} ms (goal ≤ +60 ms).`);
+  const overhead = Math.round(r.startup.overheadMs);
+  lines.push('', `Startup: kmsecret-fn on an empty ResourceList ${ms(r.startup.fnMs)}, node -e 0 ${ms(r.startup.nodeMs)}: ${overhead >= 0 ? '+' : '−'}${Math.abs(overhead)} ms (goal ≤ +60 ms).`);
   if (r.passThrough) {
     const p = r.passThrough;
     lines.push(`Pass-through, ${p.resources} resources without tokens (${p.inputMiB.toFixed(1)} MiB): kpt fn eval with a copy-only function ${ms(p.kptCopyMs)}, with kmsecret-fn ${ms(p.kptKmsecretMs)} (${p.ratio.toFixed(2)}×, goal ≤ 1.5×); kmsecret-fn alone ${ms(p.functionAloneMs)}${p.functionAloneRssMiB ? `, peak RSS ${Math.round(p.functionAloneRssMiB)} MiB` : ''}.`);
