@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { asErrorList, inputError, type KmsecretError, usageError } from './errors.js';
 import { isKptRun, kptRunDestination } from './krm/kpt.js';
-import { type OutputItem, readResourceList, readStream, type SourceItem, writeResourceList, writeStream } from './krm/resource-list.js';
+import { type OutputItem, readResourceList, readStream, resourceListParts, type SourceItem, writeResourceList, writeStream } from './krm/resource-list.js';
 import { errorResult, infoResult, type Result, stderrReport } from './krm/results.js';
 import { parseWhole } from './krm/yaml.js';
 import { readConfig, type RenderConfig } from './model/config.js';
@@ -62,7 +62,7 @@ async function runKrm(env: NodeJS.ProcessEnv): Promise<void> {
     const ours = input.items.some((item) => mayConcern(item.text, config.env.prefixes));
     const inPlace = ours && isKptRun(input.items) && kptRunDestination(env) !== 'elsewhere';
     const outcome = inPlace ? leaveInPlace(input.items) : await render(input.items, config, options(env));
-    process.stdout.write(writeResourceList(apiVersion, input.indent, outcome.output, outcome.results));
+    writeParts(resourceListParts(apiVersion, input.indent, outcome.output, outcome.results));
     if (outcome.notice) process.stderr.write(`${outcome.notice}\n`);
   } catch (thrown) {
     fail(asErrorList(thrown), (results) => process.stdout.write(writeResourceList(apiVersion, 0, [], results)));
@@ -88,6 +88,22 @@ async function runLegacyPlugin(configFile: string, env: NodeJS.ProcessEnv): Prom
   } catch (thrown) {
     fail(asErrorList(thrown));
   }
+}
+
+/** Writes in batches of about a megabyte: neither one huge string nor a write per item. */
+function writeParts(parts: readonly string[]): void {
+  let batch: string[] = [];
+  let size = 0;
+  for (const part of parts) {
+    batch.push(part);
+    size += part.length;
+    if (size >= 1 << 20) {
+      process.stdout.write(batch.join(''));
+      batch = [];
+      size = 0;
+    }
+  }
+  if (batch.length > 0) process.stdout.write(batch.join(''));
 }
 
 function fail(errors: KmsecretError[], writeResults?: (results: Result[]) => void): void {

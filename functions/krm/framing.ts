@@ -71,39 +71,56 @@ function isItemStart(line: string, column: number): boolean {
 const itemsKey = /^items:[ \t]*(#.*)?\r?\n?$/;
 const itemsKeyAny = /^items:/;
 
+/** Line by line over the text by offsets: no array of lines, and chunks are slices of
+ *  the input (a 100 MB ResourceList must not cost gigabytes). */
+function* linesOf(text: string, from = 0): Generator<{ start: number; end: number; line: string }> {
+  let start = from;
+  while (start < text.length) {
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl + 1;
+    yield { start, end, line: text.slice(start, end) };
+    start = end;
+  }
+}
+
 export function frameResourceList(input: string): ItemsFraming | FlowFraming {
-  const lines = splitLines(input);
-  const keyLine = lines.findIndex((line) => itemsKeyAny.test(line));
+  let keyEnd = -1;
+  for (const { end, line } of linesOf(input)) {
+    if (itemsKeyAny.test(line)) {
+      // `items: [...]` or `items: {…}` on the key's line: flow style, parsed whole by the caller.
+      if (!itemsKey.test(line)) return { kind: 'flow' };
+      keyEnd = end;
+      break;
+    }
+  }
   // No `items:` key at the start of a line: JSON or flow style (or no items at all); the caller parses it whole.
-  if (keyLine === -1) return { kind: 'flow' };
-  if (!itemsKey.test(lines[keyLine] as string)) return { kind: 'flow' };
+  if (keyEnd === -1) return { kind: 'flow' };
 
   const chunks: string[] = [];
   let column = -1;
-  let current: string[] | undefined;
-  let end = keyLine + 1;
-  for (; end < lines.length; end++) {
-    const line = lines[end] as string;
-    if (isBlankOrComment(line)) {
-      current?.push(line);
-      continue;
-    }
+  let chunkStart = -1;
+  let regionEnd = input.length;
+  for (const { start, line } of linesOf(input, keyEnd)) {
+    if (isBlankOrComment(line)) continue;
     if (column === -1) {
       // The first content line decides the sequence's column, or shows there is no sequence.
-      if (!/^ *-( |\r?\n|$)/.test(line)) break;
+      if (!/^ *-( |\r?\n|$)/.test(line)) {
+        regionEnd = start;
+        break;
+      }
       column = indentOf(line);
     }
     if (isItemStart(line, column)) {
-      if (current) chunks.push(current.join(''));
-      current = [line];
+      if (chunkStart !== -1) chunks.push(input.slice(chunkStart, start));
+      chunkStart = start;
     } else if (indentOf(line) <= column) {
+      regionEnd = start;
       break;
-    } else if (current) {
-      current.push(line);
     }
   }
-  if (current) chunks.push(current.join(''));
-  const skeleton = [...lines.slice(0, keyLine + 1), ...lines.slice(end)].join('');
+  if (chunkStart !== -1) chunks.push(input.slice(chunkStart, regionEnd));
+  // Comment and blank lines before the first item belong to no item, as before.
+  const skeleton = input.slice(0, keyEnd) + input.slice(regionEnd);
   return { kind: 'items', indent: Math.max(column, 0), chunks, skeleton };
 }
 

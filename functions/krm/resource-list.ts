@@ -143,10 +143,16 @@ function itemText(out: OutputItem, asSeqItem: boolean, indent: number): string {
   }
 }
 
+/** The output ResourceList as parts, to be written one after the other (no 100 MB string). */
+export function resourceListParts(apiVersion: string, indent: number, items: OutputItem[], results: Result[]): string[] {
+  const parts = [`apiVersion: ${apiVersion}\nkind: ResourceList\n`, items.length === 0 ? 'items: []\n' : 'items:\n'];
+  for (const out of items) parts.push(itemText(out, true, indent));
+  if (results.length > 0) parts.push(writeObject({ results }, false, 0));
+  return parts;
+}
+
 export function writeResourceList(apiVersion: string, indent: number, items: OutputItem[], results: Result[]): string {
-  const head = `apiVersion: ${apiVersion}\nkind: ResourceList\n`;
-  const body = items.length === 0 ? 'items: []\n' : `items:\n${items.map((out) => itemText(out, true, indent)).join('')}`;
-  return head + body + (results.length > 0 ? writeObject({ results }, false, 0) : '');
+  return resourceListParts(apiVersion, indent, items, results).join('');
 }
 
 export function writeStream(items: OutputItem[]): string {

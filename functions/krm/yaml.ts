@@ -28,7 +28,15 @@ const maxAliasCount = 64;
 
 function describeYamlError(error: { message: string; linePos?: [{ line: number }, ...unknown[]] }): string {
   const first = error.message.split('\n')[0] ?? error.message;
+  if (/Maximum call stack/.test(first)) return 'it nests too deeply to read (Kubernetes resources nest a few dozen levels, not thousands)';
   return first.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** A parse that threw instead of reporting: the stack ran out (absurd nesting), or worse. */
+function unreadable(error: unknown, place: ErrorPlace) {
+  return error instanceof RangeError
+    ? inputError('nests too deeply to read', place, 'Kubernetes resources nest a few dozen levels, not thousands')
+    : inputError(`is not valid YAML (${error instanceof Error ? error.message.split('\n')[0] : 'parse failure'})`, place);
 }
 
 /** Parses one chunk: a `- item` of a ResourceList (asSeqItem) or a whole document. */
@@ -40,7 +48,7 @@ export function parseChunk(text: string, asSeqItem: boolean, place: ErrorPlace, 
   try {
     doc = parseDocument(swapped?.text ?? text, parseOptions);
   } catch (error) {
-    throw inputError(`is not valid YAML (${error instanceof Error ? error.message : 'parse failure'})`, place);
+    throw unreadable(error, place);
   }
   const error = doc.errors[0];
   if (error) {
@@ -55,6 +63,7 @@ export function parseChunk(text: string, asSeqItem: boolean, place: ErrorPlace, 
   try {
     value = node.toJS(doc, { maxAliasCount });
   } catch (error) {
+    if (error instanceof RangeError) throw unreadable(error, place);
     throw inputError(`cannot be read: ${error instanceof Error ? error.message : 'bad YAML'}`, place, 'remove YAML aliases from resources');
   }
   return { doc, node, value: value as Record<string, unknown>, source: swapped?.text ?? text, restore: swapped?.restore ?? ((t) => t) };
