@@ -3,7 +3,7 @@
 // build/, for the benchmark, which runs it as a process of its own.
 // Code splitting keeps each provider in its own chunk, loaded only when a
 // token needs it: a render without AWS tokens never loads the AWS SDK.
-import { chmod, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
@@ -45,16 +45,24 @@ const shared = {
 };
 
 await rm('dist', { recursive: true, force: true });
-await build({
+const shipped = await build({
   ...shared,
   entryPoints: { 'kmsecret-fn': 'functions/fn.ts', kmsecret: 'functions/cli.ts' },
   outdir: 'dist',
+  metafile: true,
 });
+// What the package ships, package by package: scripts/audit.mjs checks these.
+const bundled = new Set();
+for (const input of Object.keys(shipped.metafile.inputs)) {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+  if (m) bundled.add(m[1]);
+}
+await mkdir('build', { recursive: true });
+await writeFile('build/bundled-packages.json', `${JSON.stringify([...bundled].sort(), null, 2)}\n`);
 await chmod('dist/kmsecret-fn.mjs', 0o755);
 await chmod('dist/kmsecret.mjs', 0o755);
 
 if (process.argv.includes('--test-support')) {
-  await rm('build', { recursive: true, force: true });
   await build({
   ...shared,
     entryPoints: { 'kms-server': 'test/kms-server/cli.ts', bench: 'bench/run.ts', 'per-value': 'bench/per-value.ts' },

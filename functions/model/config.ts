@@ -7,6 +7,7 @@
 import { type ErrorPlace, inputError } from '../errors.js';
 import { resourceRef, stringMap } from '../krm/identity.js';
 import { isKmsSecret, kmsSecretApiVersion, transformerKind } from './kmssecret.js';
+import { builtinPodKinds } from '../render/pod-specs.js';
 import { validate } from './validate.js';
 
 export type EnvOutput = 'secretRef' | 'inline';
@@ -72,9 +73,31 @@ function fromConfigMap(value: Record<string, unknown>, place: ErrorPlace): Recor
   return out;
 }
 
+/** What the schema cannot say: options that are each valid but do not go together. */
+function contradictions(env: Partial<RenderConfig['env']>, place: ErrorPlace): void {
+  const prefixes = env.prefixes ?? [];
+  for (const a of prefixes) {
+    for (const b of prefixes) {
+      if (a !== b && b.startsWith(a)) {
+        throw inputError(`env.prefixes ${a} and ${b} overlap: a variable named ${b}X would have two meanings`, { ...place, field: 'env.prefixes' }, 'keep only one of them');
+      }
+    }
+  }
+  if (new Set(prefixes).size !== prefixes.length) throw inputError('env.prefixes lists a prefix twice', { ...place, field: 'env.prefixes' });
+  for (const entry of env.fieldPaths ?? []) {
+    const path = entry.includes('=') ? entry.slice(entry.indexOf('=') + 1) : entry;
+    if (path.split('.').some((segment) => segment === '')) throw inputError(`env.fieldPaths entry "${entry}" has an empty path segment`, { ...place, field: 'env.fieldPaths' }, 'write it as KIND=spec.template.spec');
+    const kind = entry.includes('=') ? entry.slice(0, entry.indexOf('=')) : undefined;
+    if (kind && builtinPodKinds.includes(kind)) {
+      throw inputError(`env.fieldPaths names ${kind}, whose pod spec kmsecret-fn already knows: its env values would be decrypted twice`, { ...place, field: 'env.fieldPaths' }, `remove the ${kind} entry`);
+    }
+  }
+}
+
 function fromTransformer(value: Record<string, unknown>, place: ErrorPlace): RenderConfig {
   validate('KmsSecretTransformer', value, place);
   const env = (value.env ?? {}) as Partial<RenderConfig['env']>;
+  contradictions(env, place);
   return {
     mode: (value.mode as RenderConfig['mode'] | undefined) ?? defaultConfig.mode,
     concurrency: (value.concurrency as number | undefined) ?? defaultConfig.concurrency,

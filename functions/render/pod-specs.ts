@@ -15,6 +15,8 @@ const podSpecPaths: Record<string, string[]> = {
   Job: ['spec', 'template', 'spec'],
   CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
 };
+/** The kinds whose pod spec needs no configuration. */
+export const builtinPodKinds = Object.keys(podSpecPaths);
 const builtinGroups = /^(v1|(apps|batch|extensions)\/[a-z0-9]+)$/;
 export const containerLists = ['containers', 'initContainers', 'ephemeralContainers'] as const;
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsKmsProvider } from '../../functions/providers/aws-kms.js';
 import { kmsSecretYaml } from '../helpers/fixtures.js';
 import { awsEnv, startMoto, useKmsServer, type Moto } from '../helpers/kms.js';
+import { startKmsServer } from '../kms-server/server.js';
 import { expectNoPlaintext } from '../helpers/leaks.js';
 import { decodeData, parseList, resourceList } from '../helpers/resource-list.js';
 import { runFn, type RunResult } from '../helpers/run.js';
@@ -115,6 +116,25 @@ describe('KMS faults are retried, then explained', () => {
     expect(Date.now() - started).toBeLessThan(6_000);
     expectFailure(result, 5, /did not finish before the deadline/);
     expect(result.stderr.match(/deadline/g)?.length).toBe(1);
+  });
+
+  it('fails cleanly when the server goes away in the middle of a render', async () => {
+    const doomed = await startKmsServer();
+    doomed.createKey({ alias: 'alias/team-a' });
+    const docs = await secrets(doomed.endpoint, 'alias/team-a', 30);
+    doomed.faults = { latencyMs: 60 };
+    const rendering = runFn(resourceList(docs), awsEnv(doomed.endpoint, { KMSECRET_CONCURRENCY: '4', KMSECRET_MAX_ATTEMPTS: '3' }));
+    await new Promise((r) => setTimeout(r, 250));
+    await doomed.close();
+    const result = await rendering;
+    expect(doomed.count('Decrypt')).toBeGreaterThan(0);
+    expect(doomed.count('Decrypt')).toBeLessThan(30);
+    expectFailure(result, 5, /KMS did not answer kms:Decrypt .*(ECONNREFUSED|ECONNRESET|socket hang up).*\n.*hint: check the network path to KMS/);
+  });
+
+  it('says so when the KMS endpoint name does not resolve', async () => {
+    const result = await runFn(resourceList(fixtures.slice(0, 2)), awsEnv('http://kms.kmsecret-test.invalid', { KMSECRET_MAX_ATTEMPTS: '2' }));
+    expectFailure(result, 5, /cannot resolve the KMS endpoint for kms:Decrypt .*\n.*hint: check AWS_REGION \/ AWS_ENDPOINT_URL_KMS and DNS/);
   });
 
   it('says KMS is unreachable when nothing listens', async () => {
