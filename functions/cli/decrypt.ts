@@ -1,5 +1,6 @@
 import { usageError } from '../errors.js';
 import { writeStream } from '../krm/resource-list.js';
+import { parseChunk } from '../krm/yaml.js';
 import type { SecretObject } from '../render/apply.js';
 import { flag, one } from './args.js';
 import type { Command } from './command.js';
@@ -45,7 +46,8 @@ Example:
     let text: string;
     if (format === 'yaml') text = writeStream(outcome.output);
     else {
-      const values = outcome.output.map((out) => (out.kind === 'new' ? out.value : out.kind === 'changed' ? out.item.parsed.node.toJSON() : out.item.parsed.value));
+      // A changed item is its written text (a splice of the source), so read that.
+      const values = outcome.output.map((out) => (out.kind === 'new' ? out.value : out.kind === 'changed' ? parseChunk(out.text, false, {}).value : out.item.parsed.value));
       if (format === 'json') text = `${JSON.stringify(values.length === 1 ? values[0] : values, null, 2)}\n`;
       else {
         const name = one(args, 'name');

@@ -156,6 +156,14 @@ describe('decrypt', () => {
     expect((await runCli(['decrypt', file, '-o', out, '--force'], { env })).code).toBe(0);
   });
 
+  it('decrypts env values of workloads in a file too', async () => {
+    const token = await runCli(['encrypt-value', '--key', recipient, '-n', 'team-a', '--workload', 'web', '--env', 'X'], { env, stdin: 'lc-env-v4lue' });
+    const file = join(dir, 'workload.yaml');
+    writeFileSync(file, `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\n  annotations:\n    kmsecret.dev/env-output: inline\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - name: X\n          value: ${token.stdout.trim()}\n`);
+    const json = JSON.parse((await runCli(['decrypt', file, '--format', 'json'], { env })).stdout);
+    expect(json.spec.template.spec.containers[0].env[0]).toEqual({ name: 'X', value: 'lc-env-v4lue' });
+  });
+
   it('fails with exit 4 and no plaintext without the key', async () => {
     const file = await freshFile('dec-nokey');
     const result = await runCli(['decrypt', file], { env: cleanEnv({ HOME: dir }) });

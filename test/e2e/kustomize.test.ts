@@ -91,6 +91,19 @@ describeWith(['kubectl'], 'kubectl kustomize', () => {
       expect(result.stdout).toBe(readFileSync(golden, 'utf8'));
     });
 
+    it('generator: needs-hash "false" on the KmsSecret keeps the plain name', async () => {
+      const dir = join(root, 'nohash');
+      writeFiles(dir, {
+        'kustomization.yaml': 'generators:\n- app-secrets.kmsecret.yaml\n',
+        'app-secrets.kmsecret.yaml': kmsSecret.replace('metadata:\n', 'metadata:\n  annotations:\n    kustomize.config.k8s.io/needs-hash: "false"\n'),
+      });
+      const result = await kustomize(dir);
+      expect(result.code, result.stderr).toBe(0);
+      const [secret] = docs(result.stdout) as [Doc];
+      expect(secret.metadata.name).toBe('app-secrets');
+      expect(secret.metadata.annotations).toBeUndefined();
+    });
+
     it('transformer: one entry converts every KmsSecret, and references follow namePrefix', async () => {
       const dir = join(root, 'transformer');
       const second = await kmsSecretYaml(key.provider, key.recipient, { name: 'other', namespace: 'team-a', data: { X: 'kz-other-value' } });
