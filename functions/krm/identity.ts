@@ -83,7 +83,3 @@ export function inheritedAnnotations(source: Record<string, string>): Record<str
   return out;
 }
 
-/** Only the placement annotations (for a resource generated next to a workload). */
-export function placementAnnotations(source: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(source).filter(([key]) => placement.includes(key)));
-}

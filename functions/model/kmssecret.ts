@@ -29,9 +29,6 @@ export function isKmsSecret(value: Record<string, unknown>): boolean {
   return value.kind === kmsSecretKind && typeof value.apiVersion === 'string' && value.apiVersion.startsWith('kmsecret.dev/');
 }
 
-export function isOurKind(value: Record<string, unknown>): boolean {
-  return typeof value.apiVersion === 'string' && value.apiVersion.startsWith('kmsecret.dev/');
-}
 
 /** Validates (schema) and reads a KmsSecret. */
 export function readKmsSecret(value: Record<string, unknown>, place: ErrorPlace): KmsSecret {

@@ -2,7 +2,7 @@
 // stdout, unwrapped, to a directory, and in place (where nothing may change).
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { Sealer } from '../../functions/crypto/sealer.js';
 import { ageKey, type AgeKey, kmsSecretYaml } from '../helpers/fixtures.js';
 import { expectNoPlaintext } from '../helpers/leaks.js';
