@@ -206,6 +206,28 @@ describe('rotate', () => {
     expect(diffed.stdout).toBe('KmsSecret team-a/rot-aws\n  ~ API_TOKEN (re-wrapped: same value, new key)\n  ~ DB_PASSWORD (re-wrapped: same value, new key)\n  ~ NOTES (re-wrapped: same value, new key)\n');
   });
 
+  it('decrypt, edit and check --decrypt work the same with AWS KMS (one Decrypt per data key)', async () => {
+    kms.server().createKey({ alias: 'alias/life' });
+    const aws = awsEnv(kms.server().endpoint, { EDITOR: editor });
+    const file = await freshFile('aws-life', aws, 'alias/life');
+    kms.server().reset();
+    const decrypted = await runCli(['decrypt', file, '--format', 'env'], { env: aws });
+    expect(decrypted.stdout).toMatch(/^API_TOKEN=lc-api-t0ken\n/);
+    expect(kms.server().count('Decrypt')).toBe(1);
+    const { script } = editorScript('aws', [{ replace: [['lc-db-passw0rd', 'lc-db-NEW']] }]);
+    const edited = await runCli(['edit', file], { env: { ...aws, EDITOR_SCRIPT: script } });
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(kms.server().count('GenerateDataKey')).toBe(0);
+    expect((await rendered(file, aws)).DB_PASSWORD).toBe('lc-db-NEW');
+    const checked = await runCli(['check', '--decrypt', file], { env: aws });
+    expect(checked.code, checked.stdout).toBe(0);
+    kms.server().policy = () => false;
+    const denied = await runCli(['check', '--decrypt', file], { env: aws });
+    kms.server().policy = undefined;
+    expect(denied.code).toBe(4);
+    expect(denied.stdout).toMatch(/AWS denied kms:Decrypt/);
+  });
+
   it('age to age re-wraps the data key for the new recipients', async () => {
     const other = join(dir, 'other.key');
     const keygen = await runCli(['keygen', '-o', other]);

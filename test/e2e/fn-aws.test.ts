@@ -1,6 +1,6 @@
 // kmsecret-fn against AWS KMS: the real @aws-sdk/client-kms over HTTP to the
 // project's KMS protocol server (fault injection, call counts) and to moto.
-import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsKmsProvider } from '../../functions/providers/aws-kms.js';
 import { kmsSecretYaml } from '../helpers/fixtures.js';
@@ -195,6 +195,21 @@ describeWith(['moto_server'], 'against moto', () => {
     const result = await runFn(resourceList(docs), awsEnv(moto.endpoint));
     expect(result.code, result.stderr).toBe(0);
     expect(decodeData(parseList(result.stdout).items[2] as Record<string, any>).KEY_9).toBe(plaintext(2, 9));
+  });
+
+  it('decrypts shush values made the way shush makes them, with and without a context', async () => {
+    const client = new KMSClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const encrypt = async (text: string, context?: Record<string, string>) =>
+      Buffer.from((await client.send(new EncryptCommand({ KeyId: 'alias/moto-team', Plaintext: new TextEncoder().encode(text), EncryptionContext: context }))).CiphertextBlob as Uint8Array).toString('base64');
+    const deployment = (value: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\n  annotations:\n    kmsecret.dev/env-output: inline\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - name: KMS_ENCRYPTED_DB\n          value: ${value}\n`;
+    const plain = await runFn(resourceList([deployment(await encrypt('moto-shush-plain'))]), awsEnv(moto.endpoint));
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(parseList(plain.stdout).items[0]?.spec.template.spec.containers[0].env[0]).toEqual({ name: 'DB', value: 'moto-shush-plain' });
+    const config = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  envContext: app=web\n';
+    const withContext = await runFn(resourceList([deployment(await encrypt('moto-shush-ctx', { app: 'web' }))], config), awsEnv(moto.endpoint));
+    expect(withContext.code, withContext.stderr).toBe(0);
+    expect(parseList(withContext.stdout).items[0]?.spec.template.spec.containers[0].env[0].value).toBe('moto-shush-ctx');
   });
 
   it('refuses a token whose header was re-bound to another namespace (the KMS context no longer matches)', async () => {
