@@ -5,7 +5,7 @@ import { type Finding, formatFinding, fromError } from '../check/findings.js';
 import { checkKustomization, kustomizationNames } from '../check/kustomization.js';
 import { checkRendered } from '../check/rendered.js';
 import { checkSource } from '../check/source.js';
-import { defaultConfig } from '../model/config.js';
+import { defaultConfig, readConfig } from '../model/config.js';
 import { providerSet } from '../providers/registry.js';
 import { decryptAll } from '../render/decrypt.js';
 import { retryPolicy } from '../render/retry.js';
@@ -130,7 +130,8 @@ Examples:
     }
     if (flag(args, 'decrypt') && findings.length === 0 && values.length > 0) {
       try {
-        await decryptAll(values, { providers: providerSet(io.env), concurrency: defaultConfig.concurrency, timeoutMs: defaultConfig.timeoutMs, retry: retryPolicy(io.env) });
+        const config = readConfig(undefined, io.env);
+        await decryptAll(values, { providers: providerSet(io.env), concurrency: config.concurrency, timeoutMs: config.timeoutMs, retry: retryPolicy(io.env) });
       } catch (error) {
         findings.push(...asErrorList(error).map((e) => fromError(e)));
       }

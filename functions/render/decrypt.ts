@@ -41,6 +41,8 @@ interface Group {
 
 export class DecryptBatch {
   readonly #groups = new Map<string, Group>();
+  /** Each value's group, as add() found it (finish() needs it again). */
+  readonly #groupOf = new WeakMap<PlannedValue, string>();
   readonly #limiter: AdaptiveLimiter;
   readonly #controller = new AbortController();
   readonly #timer: NodeJS.Timeout;
@@ -59,8 +61,10 @@ export class DecryptBatch {
   /** Starts the provider call of every data key not asked for yet. */
   add(values: readonly PlannedValue[]): void {
     for (const value of values) {
+      if (this.#groupOf.has(value)) continue;
       const unwrap = unwrapOf(value, (token) => encryptionContext(token.binding));
       const id = groupId(value, unwrap);
+      this.#groupOf.set(value, id);
       if (!this.#groups.has(id)) this.#groups.set(id, { unwrap, outcome: this.#call(unwrap) });
     }
   }
@@ -76,8 +80,10 @@ export class DecryptBatch {
     this.add(values);
     const members = new Map<string, number[]>();
     values.forEach((value, index) => {
-      const id = groupId(value, unwrapOf(value, (token) => encryptionContext(token.binding)));
-      members.set(id, [...(members.get(id) ?? []), index]);
+      const id = this.#groupOf.get(value) as string;
+      const list = members.get(id);
+      if (list) list.push(index);
+      else members.set(id, [index]);
     });
     const errors: KmsecretError[] = [];
     const plaintexts: Uint8Array[] = new Array(values.length);
