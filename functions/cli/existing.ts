@@ -7,7 +7,7 @@ import { ProviderError } from '../providers/provider.js';
 import type { ProviderSet } from '../providers/registry.js';
 import { fieldPath } from '../render/fields.js';
 import { planToken } from '../render/plan-token.js';
-import type { PlannedValue } from '../render/values.js';
+import { type PlannedValue, tokenGroupId } from '../render/values.js';
 import { encryptionContext } from '../token/binding.js';
 import type { Token } from '../token/token.js';
 import type { KmsSecretDoc } from './kmssecret-file.js';
@@ -34,16 +34,12 @@ export function tokensOf(target: KmsSecretDoc): Map<string, Token> {
   return tokens;
 }
 
-function groupKey(token: Token): string {
-  return `${token.provider}\u0000${token.keyId}\u0000${token.wrappedKeyText}`;
-}
-
 export async function openExisting(target: KmsSecretDoc, providers: ProviderSet, want: ReadonlySet<string> | 'all'): Promise<ExistingValues> {
   const tokens = tokensOf(target);
   const result: ExistingValues = { tokens, plaintexts: new Map() };
   const groups = new Map<string, { token: Token; keys: string[] }>();
   for (const [key, token] of tokens) {
-    const id = groupKey(token);
+    const id = tokenGroupId(token);
     const group = groups.get(id) ?? { token, keys: [] };
     group.keys.push(key);
     groups.set(id, group);

@@ -3,7 +3,8 @@ import { ProviderError } from '../providers/provider.js';
 import { parseKeySpec, providerSet, type KeySpec, type ProviderSet } from '../providers/registry.js';
 import { AdaptiveLimiter } from '../render/limiter.js';
 import { retryPolicy, withRetries } from '../render/retry.js';
-import { contextKey, encryptionContext } from '../token/binding.js';
+import { encryptionContext } from '../token/binding.js';
+import { tokenGroupId } from '../render/values.js';
 import { formatToken, tokenHead, type Token } from '../token/token.js';
 import { all, flag } from './args.js';
 import type { Command, Io } from './command.js';
@@ -29,7 +30,7 @@ function groupsOf(tokens: ReadonlyMap<string, Token>, to: KeySpec): Group[] {
   const groups = new Map<string, Group>();
   for (const [text, token] of tokens) {
     if (token.provider === to.provider && token.keyId === to.keyId) continue;
-    const id = [token.provider, token.keyId, token.wrappedKeyText, contextKey(encryptionContext(token.binding))].join('\u0000');
+    const id = tokenGroupId(token);
     const group = groups.get(id) ?? { token, texts: [] };
     group.texts.push(text);
     groups.set(id, group);

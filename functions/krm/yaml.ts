@@ -39,14 +39,13 @@ function unreadable(error: unknown, place: ErrorPlace) {
     : inputError(`is not valid YAML (${error instanceof Error ? error.message.split('\n')[0] : 'parse failure'})`, place);
 }
 
-/** Parses one chunk: a `- item` of a ResourceList (asSeqItem) or a whole document. */
-/** `firstLine`: where the chunk starts in a file the CLI read; without it, lines are not reported
- *  (a ResourceList item's lines are not the lines of the user's file). */
-export function parseChunk(text: string, asSeqItem: boolean, place: ErrorPlace, firstLine?: number, standIns = true): ParsedResource {
-  const swapped = standIns ? withStandIns(text) : undefined;
+/** Parses text, turning every way the parser can fail into an input error. `firstLine`: where
+ *  the text starts in a file the user wrote; without it, lines are not reported (a
+ *  ResourceList item's lines are not the lines of the user's file). */
+function parseReported(text: string, place: ErrorPlace, firstLine: number | undefined): Document.Parsed {
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(swapped?.text ?? text, parseOptions);
+    doc = parseDocument(text, parseOptions);
   } catch (error) {
     throw unreadable(error, place);
   }
@@ -55,38 +54,37 @@ export function parseChunk(text: string, asSeqItem: boolean, place: ErrorPlace, 
     const line = error.linePos?.[0].line;
     throw inputError(`is not valid YAML: ${describeYamlError(error)}`, line && firstLine ? { ...place, line: line + firstLine - 1 } : place, 'fix the YAML syntax');
   }
-  if (swapped) restoreDocument(doc, swapped);
-  let node: unknown = doc.contents;
-  if (asSeqItem) node = isSeq(node) ? node.items[0] : undefined;
-  if (!isMap(node)) throw inputError('is not a mapping (a Kubernetes resource is a YAML mapping)', place);
-  let value: unknown;
+  return doc;
+}
+
+/** The plain value of a parsed node (`read`), with alias bombs and deep nesting as input errors. */
+function toValue(read: () => unknown, place: ErrorPlace): unknown {
   try {
-    value = node.toJS(doc, { maxAliasCount });
+    return read();
   } catch (error) {
     if (error instanceof RangeError) throw unreadable(error, place);
     throw inputError(`cannot be read: ${error instanceof Error ? error.message : 'bad YAML'}`, place, 'remove YAML aliases from resources');
   }
+}
+
+/** Parses one chunk: a `- item` of a ResourceList (asSeqItem) or a whole document, with
+ *  token stand-ins (stand-ins.ts) unless asked not to. */
+export function parseChunk(text: string, asSeqItem: boolean, place: ErrorPlace, firstLine?: number, standIns = true): ParsedResource {
+  const swapped = standIns ? withStandIns(text) : undefined;
+  const doc = parseReported(swapped?.text ?? text, place, firstLine);
+  if (swapped) restoreDocument(doc, swapped);
+  let node: unknown = doc.contents;
+  if (asSeqItem) node = isSeq(node) ? node.items[0] : undefined;
+  if (!isMap(node)) throw inputError('is not a mapping (a Kubernetes resource is a YAML mapping)', place);
+  const mapping = node;
+  const value = toValue(() => mapping.toJS(doc, { maxAliasCount }), place);
   return { doc, node, value: value as Record<string, unknown>, source: swapped?.text ?? text, restore: swapped?.restore ?? ((t) => t) };
 }
 
 /** Parses a small document whole (the ResourceList without its items, a CLI file). */
 export function parseWhole(text: string, place: ErrorPlace): { doc: Document.Parsed; value: unknown } {
-  let doc: Document.Parsed;
-  try {
-    doc = parseDocument(text, parseOptions);
-  } catch (error) {
-    throw inputError(`is not valid YAML (${error instanceof Error ? error.message : 'parse failure'})`, place);
-  }
-  const error = doc.errors[0];
-  if (error) {
-    const line = error.linePos?.[0].line;
-    throw inputError(`is not valid YAML: ${describeYamlError(error)}`, line ? { ...place, line } : place, 'fix the YAML syntax');
-  }
-  try {
-    return { doc, value: doc.toJS({ maxAliasCount }) };
-  } catch (error) {
-    throw inputError(`cannot be read: ${error instanceof Error ? error.message : 'bad YAML'}`, place);
-  }
+  const doc = parseReported(text, place, 1);
+  return { doc, value: toValue(() => doc.toJS({ maxAliasCount }), place) };
 }
 
 /** Before a resource is edited: aliases become copies of what they point to, so that an

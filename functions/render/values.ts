@@ -8,7 +8,7 @@
 // Both reduce to "unwrap this blob with this provider, key and context", so the
 // decrypt stage batches them the same way.
 import type { ErrorPlace } from '../errors.js';
-import { contextKey, type EncryptionContext, type Home } from '../token/binding.js';
+import { contextKey, type EncryptionContext, encryptionContext, type Home } from '../token/binding.js';
 import type { ProviderName, Token } from '../token/token.js';
 
 export type PlannedValue =
@@ -38,8 +38,17 @@ export function unwrapOf(value: PlannedValue, contextOf: (token: Token) => Encry
   return { provider: token.provider, keyId: token.keyId, wrapped: token.wrappedKey, context: contextOf(token) };
 }
 
+function id(provider: string, keyId: string, wrappedText: string, context: EncryptionContext): string {
+  return [provider, keyId, wrappedText, contextKey(context)].join('\u0000');
+}
+
 /** Values with equal group ids share one provider call. */
 export function groupId(value: PlannedValue, unwrap: Unwrap): string {
   const wrappedText = value.form === 'shush' ? value.ciphertextText : value.token.wrappedKeyText;
-  return [unwrap.provider, unwrap.keyId, wrappedText, contextKey(unwrap.context)].join('\u0000');
+  return id(unwrap.provider, unwrap.keyId, wrappedText, unwrap.context);
+}
+
+/** The same grouping for tokens found by the CLI (rotate, set, edit): one data key, one id. */
+export function tokenGroupId(token: Token): string {
+  return id(token.provider, token.keyId, token.wrappedKeyText, encryptionContext(token.binding));
 }
