@@ -1,6 +1,6 @@
 // Synthetic inputs for the benchmark (and the KMS call count test): KmsSecrets
 // of 10 keys, Deployments with 5 encrypted env values, plain resources.
-import { Sealer } from '../functions/crypto/sealer.js';
+import { sealerFor } from '../test/helpers/fixtures.js';
 import type { KeyProvider } from '../functions/providers/provider.js';
 import { stringify } from 'yaml';
 
@@ -17,7 +17,7 @@ export async function kmsSecrets(provider: KeyProvider, keyId: string, count: nu
   const items: string[] = [];
   for (let i = 0; i < count; i++) {
     const name = `secret-${i}`;
-    const sealer = await Sealer.create(provider, keyId, { scope: 'strict', namespace: 'bench', name });
+    const sealer = await sealerFor(provider, keyId, { use: 'secret', scope: 'strict', namespace: 'bench', name });
     const data = Object.fromEntries(Array.from({ length: keys }, (_, k) => [`KEY_${k}`, sealer.seal(`KEY_${k}`, new TextEncoder().encode(`value-${i}-${k}-${'x'.repeat(24)}`))]));
     items.push(yaml({ apiVersion: 'kmsecret.dev/v1alpha1', kind: 'KmsSecret', metadata: { name, namespace: 'bench' }, type: 'Opaque', data }));
   }
@@ -28,7 +28,7 @@ export async function deployments(provider: KeyProvider, keyId: string, count: n
   const items: string[] = [];
   for (let i = 0; i < count; i++) {
     const name = `web-${i}`;
-    const sealer = await Sealer.create(provider, keyId, { scope: 'strict', namespace: 'bench', name });
+    const sealer = await sealerFor(provider, keyId, { use: 'env', scope: 'strict', namespace: 'bench', name });
     const env = Array.from({ length: vars }, (_, k) => ({ name: `VAR_${k}`, value: sealer.seal(`VAR_${k}`, new TextEncoder().encode(`env-${i}-${k}`)) }));
     items.push(
       yaml({

@@ -1,7 +1,10 @@
 // kmsecret: the CLI. One file per command in cli/; this file only dispatches,
 // prints help and turns errors into a message and an exit code.
-import { asErrorList, formatError, usageError } from './errors.js';
+import { asErrorList, exitCodeOf, formatError, usageError } from './errors.js';
+import { KeyService } from './keys/key-service.js';
 import { ProviderError } from './providers/provider.js';
+import { providerSet } from './providers/registry.js';
+import { readSettings } from './settings.js';
 import { parseArgs } from './cli/args.js';
 import type { Command, Io } from './cli/command.js';
 import { check } from './cli/check.js';
@@ -67,12 +70,26 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(`${command.help}\n`);
       return 0;
     }
-    return (await command.run(parseArgs(rest, command.flags, command.name), io)) ?? 0;
+    const args = parseArgs(rest, command.flags, command.name);
+    const settings = readSettings(io.env);
+    const keys = new KeyService({
+      providers: providerSet(settings),
+      concurrency: settings.concurrency,
+      timeoutMs: settings.timeoutMs,
+      retry: settings.retry,
+      maxDataKeys: settings.maxDataKeys,
+      ...(settings.kmsKeys ? { kmsKeys: settings.kmsKeys } : {}),
+    });
+    try {
+      return (await command.run(args, { ...io, settings, keys })) ?? 0;
+    } finally {
+      keys.close();
+    }
   } catch (thrown) {
     // A provider call made by a command itself (create, set, encrypt-value) rather than by a render.
     const errors = thrown instanceof ProviderError ? [thrown.toKmsecretError()] : asErrorList(thrown);
     for (const error of errors) io.stderr(`kmsecret: ${formatError(error)}\n`);
-    return Math.max(...errors.map((e) => e.exitCode));
+    return exitCodeOf(errors);
   }
 }
 

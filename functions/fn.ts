@@ -12,16 +12,18 @@
 // with `results` and no items on stdout (kpt shows results), and a non-zero
 // exit code; never a partial output, never a stack trace.
 import { readFileSync } from 'node:fs';
-import { asErrorList, inputError, type KmsecretError, usageError } from './errors.js';
-import { isKptRun, kptRunDestination } from './krm/kpt.js';
+import { asErrorList, exitCodeOf, inputError, KmsecretError, usageError } from './errors.js';
+import { KeyService } from './keys/key-service.js';
+import { isKptRun, kptRunDestination, visibleKptDestination } from './krm/kpt.js';
 import { type OutputItem, readResourceList, readStream, resourceListParts, type SourceItem, writeResourceList, writeStream } from './krm/resource-list.js';
 import { errorResult, infoResult, type Result, stderrReport } from './krm/results.js';
 import { parseWhole } from './krm/yaml.js';
 import { readConfig, type RenderConfig } from './model/config.js';
 import { providerSet } from './providers/registry.js';
+import type { BindingPolicy, Orchestrator } from './render/binding-rule.js';
 import { mayConcern } from './render/plan.js';
 import { render, type RenderOutcome } from './render/render.js';
-import { retryPolicy } from './render/retry.js';
+import { readSettings, type Settings } from './settings.js';
 import { version } from './version.js';
 
 const usage = `kmsecret-fn ${version}: decrypts kmsecret values when kpt or kustomize renders.
@@ -41,27 +43,54 @@ async function readStdin(): Promise<string> {
   }
 }
 
-function options(env: NodeJS.ProcessEnv) {
-  return { providers: providerSet(env), retry: retryPolicy(env) };
+function keyService(settings: Settings, config: RenderConfig): KeyService {
+  const options = { providers: providerSet(settings), concurrency: config.concurrency, timeoutMs: config.timeoutMs, retry: settings.retry, maxDataKeys: settings.maxDataKeys };
+  return new KeyService(settings.kmsKeys ? { ...options, kmsKeys: settings.kmsKeys } : options);
 }
 
-/** kpt writing back into the package: render nothing, say why (docs: "kpt writes in place"). */
+function policy(settings: Settings, orchestrator: Orchestrator): BindingPolicy {
+  return settings.allowedNamespaces ? { orchestrator, allowedNamespaces: settings.allowedNamespaces } : { orchestrator };
+}
+
+async function renderWith(items: readonly SourceItem[], config: RenderConfig, settings: Settings, orchestrator: Orchestrator): Promise<RenderOutcome> {
+  const keys = keyService(settings, config);
+  try {
+    return await render(items, config, policy(settings, orchestrator), keys);
+  } finally {
+    keys.close();
+  }
+}
+
+/** kpt writing back into the package: render nothing, say why (README: "kpt writes in place"). */
 function leaveInPlace(items: readonly SourceItem[]): RenderOutcome {
   const message =
     'kpt is writing into the package files, so KmsSecrets and encrypted values were left as they are (no plaintext on disk); render with `-o stdout`, `-o unwrap` or `-o DIR` to decrypt';
   return { output: items.map((item): OutputItem => ({ kind: 'source', item })), results: [infoResult(message)], notice: `kmsecret: ${message}` };
 }
 
-async function runKrm(env: NodeJS.ProcessEnv): Promise<void> {
+/** Under kpt, where its output goes decides whether to decrypt at all. */
+function kptOutcome(items: readonly SourceItem[], settings: Settings): RenderOutcome | undefined {
+  const destination = kptRunDestination(settings.kptOutput, visibleKptDestination());
+  if (destination === 'in-place') return leaveInPlace(items);
+  if (destination === 'elsewhere') return undefined;
+  throw new KmsecretError(
+    'usage',
+    "kmsecret-fn cannot see where kpt writes its output (it runs in a container, or not on Linux), and will not risk writing plaintext into the package's files",
+    {},
+    'when the output goes elsewhere (kpt fn eval … -o stdout|unwrap|DIR), say so: kpt fn eval --env KMSECRET_KPT_OUTPUT=stdout (a Kptfile image: entry under kpt fn render gets no environment: run kmsecret-fn with exec:, or kpt fn eval --image)',
+  );
+}
+
+async function runKrm(settings: Settings): Promise<void> {
   let apiVersion = 'config.kubernetes.io/v1';
   try {
     const input = readResourceList(await readStdin());
     apiVersion = input.apiVersion;
-    const config = readConfig(input.functionConfig, env);
+    const config = readConfig(input.functionConfig, settings);
+    const kpt = isKptRun(input.items);
     // Placeholders written in place would replace the encrypted sources just the same.
     const ours = input.items.some((item) => mayConcern(item.text, config.env.prefixes));
-    const inPlace = ours && isKptRun(input.items) && kptRunDestination(env) !== 'elsewhere';
-    const outcome = inPlace ? leaveInPlace(input.items) : await render(input.items, config, options(env));
+    const outcome = (kpt && ours ? kptOutcome(input.items, settings) : undefined) ?? (await renderWith(input.items, config, settings, kpt ? 'kpt' : 'kustomize'));
     writeParts(resourceListParts(apiVersion, input.indent, outcome.output, outcome.results));
     if (outcome.notice) process.stderr.write(`${outcome.notice}\n`);
   } catch (thrown) {
@@ -69,20 +98,20 @@ async function runKrm(env: NodeJS.ProcessEnv): Promise<void> {
   }
 }
 
-async function runLegacyPlugin(configFile: string, env: NodeJS.ProcessEnv): Promise<void> {
+async function runLegacyPlugin(configFile: string, settings: Settings): Promise<void> {
   try {
     let text: string;
     try {
       text = readFileSync(configFile, 'utf8');
     } catch {
-      throw usageError(`cannot read the plugin config ${configFile}`, 'kustomize passes the config file as the only argument');
+      throw usageError('cannot read the plugin config file', 'kustomize passes the config file as the only argument');
     }
     const { value } = parseWhole(text, { file: configFile });
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw inputError('the plugin config is not a mapping', { file: configFile });
-    const config: RenderConfig = readConfig(value as Record<string, unknown>, env);
+    const config: RenderConfig = readConfig(value as Record<string, unknown>, settings);
     // A generator gets nothing on stdin; a transformer gets the resources.
     const items = config.generator ? [] : readStream(await readStdin());
-    const outcome = await render(items, config, options(env));
+    const outcome = await renderWith(items, config, settings, 'kustomize');
     process.stdout.write(writeStream(outcome.output));
     if (outcome.notice) process.stderr.write(`${outcome.notice}\n`);
   } catch (thrown) {
@@ -109,10 +138,10 @@ function writeParts(parts: readonly string[]): void {
 function fail(errors: KmsecretError[], writeResults?: (results: Result[]) => void): void {
   process.stderr.write(stderrReport(errors));
   writeResults?.(errors.map(errorResult));
-  process.exitCode = Math.max(...errors.map((e) => e.exitCode));
+  process.exitCode = exitCodeOf(errors);
 }
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function main(argv: readonly string[]): Promise<void> {
   const args = argv.slice(2);
   if (args[0] === '--help' || args[0] === '-h') {
     process.stdout.write(`${usage}\n`);
@@ -123,10 +152,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return;
   }
   if (args.length > 1 || args[0]?.startsWith('-')) {
-    fail([usageError(`unexpected arguments: ${args.join(' ')}`, 'kmsecret-fn takes a ResourceList on stdin, or one plugin config file')]);
+    fail([usageError('unexpected arguments', 'kmsecret-fn takes a ResourceList on stdin, or one plugin config file')]);
     return;
   }
-  await (args[0] === undefined ? runKrm(env) : runLegacyPlugin(args[0], env));
+  let settings: Settings;
+  try {
+    settings = readSettings();
+  } catch (thrown) {
+    fail(asErrorList(thrown), args[0] === undefined ? (results) => process.stdout.write(writeResourceList('config.kubernetes.io/v1', 0, [], results)) : undefined);
+    return;
+  }
+  await (args[0] === undefined ? runKrm(settings) : runLegacyPlugin(args[0], settings));
 }
 
 process.on('unhandledRejection', (reason) => fail(asErrorList(reason)));

@@ -1,62 +1,135 @@
-// A kustomization that renders a KmsSecret into another namespace than its
-// values are bound to. The transformer form would fail at render time; the
-// generator form would not notice (kustomize applies `namespace:` after the
-// generator ran), so check says it before the render does — or does not.
+// What kustomizations do to the files `kmsecret check` reads: the namespace
+// each file's resources end up in (an overlay's `namespace:` overrides its
+// bases', and applies after every generator and transformer of the bases has
+// run), and entries that kubectl kustomize would silently skip.
+//
+// A value must land in the namespace it is bound to. The transformer form
+// fails at render time when it does not; the generator form cannot see it
+// (kustomize applies `namespace:` after the generator ran), and neither can a
+// transformer in a base that an overlay moves. So check says it before the
+// render does — or does not.
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { inputError } from '../errors.js';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { inputError, type KmsecretError } from '../errors.js';
+import { annotationsOf, resourceRef } from '../k8s/resource.js';
+import { parseDocuments } from '../krm/yaml.js';
 import { isKmsSecret } from '../model/kmssecret.js';
-import { isTokenProblem, parseToken } from '../token/token.js';
-import { fromError, type Finding } from './findings.js';
 
 export const kustomizationNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+/** Where a file's resources land, and which kustomization says so. */
+export interface Placement {
+  namespace: string;
+  kustomization: string;
+}
+
+export interface KustomizationView {
+  /** Absolute file path → its placement, for files that some kustomization moves. */
+  placements: Map<string, Placement>;
+  errors: KmsecretError[];
+}
 
 function listOf(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-export function checkKustomization(file: string): Finding[] {
-  let root: Record<string, unknown>;
-  try {
-    root = (parseAllDocuments(readFileSync(file, 'utf8'))[0]?.toJS() ?? {}) as Record<string, unknown>;
-  } catch {
-    return [];
-  }
-  const namespace = typeof root.namespace === 'string' ? root.namespace : undefined;
-  if (!namespace) return [];
-  const findings: Finding[] = [];
-  const dir = dirname(file);
-  for (const [field, entries] of [['generators', listOf(root.generators)], ['resources', listOf(root.resources)]] as const) {
-    for (const entry of entries) {
-      const path = resolve(dir, entry);
-      try {
-        if (!statSync(path).isFile()) continue;
-      } catch {
-        continue;
-      }
-      for (const doc of parseAllDocuments(readFileSync(path, 'utf8'))) {
-        const value = doc.toJS() as Record<string, unknown> | null;
-        if (!value || typeof value !== 'object' || !isKmsSecret(value)) continue;
-        const tokens = Object.values((value.data ?? {}) as Record<string, unknown>)
-          .map((t) => (typeof t === 'string' ? parseToken(t) : undefined))
-          .filter((t) => t !== undefined && !isTokenProblem(t));
-        const bound = tokens.find((t) => t && !isTokenProblem(t) && t.binding.scope !== 'cluster-wide');
-        if (!bound || isTokenProblem(bound)) continue;
-        const boundNs = bound.binding.namespace;
-        if (boundNs === namespace) continue;
-        const meta = (value.metadata ?? {}) as Record<string, unknown>;
-        findings.push(
-          fromError(
-            inputError(
-              `kustomization ${join(dir, '')} (${field}) renders this KmsSecret into namespace ${namespace}, but its values are bound to namespace ${boundNs || '(none)'}`,
-              { file: path, resource: { kind: 'KmsSecret', name: String(meta.name ?? ''), namespace: String(meta.namespace ?? '') } },
-              `write the values for ${namespace} (kmsecret create -n ${namespace} …), or drop namespace: from the kustomization`,
-            ),
-          ),
-        );
-      }
+function kustomizationIn(dir: string): string | undefined {
+  for (const name of kustomizationNames) {
+    const path = join(dir, name);
+    try {
+      if (statSync(path).isFile()) return path;
+    } catch {
+      // not this name
     }
   }
-  return findings;
+  return undefined;
+}
+
+function readRoot(file: string): Record<string, unknown> | undefined {
+  try {
+    const value = parseDocuments(readFileSync(file, 'utf8'), file)[0]?.value;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    // `kmsecret check` reports the file's YAML errors when it reads the file itself.
+    return undefined;
+  }
+}
+
+/** A generator KmsSecret marked as an exec KRM function: kubectl kustomize skips it and renders nothing. */
+function execGenerators(file: string, shown: (p: string) => string, errors: KmsecretError[]): void {
+  let docs;
+  try {
+    docs = parseDocuments(readFileSync(file, 'utf8'), file);
+  } catch {
+    return;
+  }
+  for (const { value, line } of docs) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+    const record = value as Record<string, unknown>;
+    if (!isKmsSecret(record) || !/^\s*exec:/m.test(annotationsOf(record)['config.kubernetes.io/function'] ?? '')) continue;
+    errors.push(
+      inputError(
+        'is a generator with the exec function annotation, which kubectl kustomize (and Argo CD) skip without a word: the render would hold no Secret',
+        { file: shown(file), line, resource: resourceRef(record) },
+        'remove the config.kubernetes.io/function annotation and install the plugin layout (`kmsecret install-plugin`), or list the file in a KmsSecretGenerator',
+      ),
+    );
+  }
+}
+
+/** Follows every kustomization in `roots` and the directories their `resources:` name. */
+export function viewKustomizations(roots: readonly string[], cwd: string): KustomizationView {
+  const view: KustomizationView = { placements: new Map(), errors: [] };
+  const shown = (p: string) => {
+    const rel = relative(cwd, p);
+    return rel.startsWith('..') ? p : rel;
+  };
+  const visiting = new Set<string>();
+  const visit = (kustomization: string, override: Placement | undefined) => {
+    const key = `${kustomization}\u0000${override?.namespace ?? ''}`;
+    if (visiting.has(key)) return;
+    visiting.add(key);
+    const root = readRoot(kustomization);
+    if (!root) return;
+    const own = typeof root.namespace === 'string' && root.namespace !== '' ? { namespace: root.namespace, kustomization: shown(kustomization) } : undefined;
+    // The outermost kustomization's namespace wins.
+    const placement = override ?? own;
+    const dir = dirname(kustomization);
+    for (const field of ['resources', 'generators', 'transformers', 'components']) {
+      for (const entry of listOf(root[field])) {
+        if (/^[a-z]+:\/\//i.test(entry) || entry.startsWith('git@')) continue;
+        const path = resolve(dir, entry);
+        let isDir = false;
+        try {
+          isDir = statSync(path).isDirectory();
+        } catch {
+          continue;
+        }
+        if (isDir) {
+          const inner = kustomizationIn(path);
+          if (inner) visit(inner, placement);
+          continue;
+        }
+        if (field === 'generators') execGenerators(path, shown, view.errors);
+        if (placement && field !== 'transformers') {
+          const existing = view.placements.get(path);
+          if (!existing || override) view.placements.set(path, placement);
+        }
+      }
+    }
+  };
+  for (const root of roots) {
+    const stat = statSync(root, { throwIfNoEntry: false });
+    const kustomization = stat?.isDirectory() ? kustomizationIn(root) : stat && kustomizationNames.includes(basename(root)) ? root : undefined;
+    if (kustomization) visit(kustomization, undefined);
+  }
+  // Errors may repeat when a file is reached twice.
+  const seen = new Set<string>();
+  view.errors = view.errors.filter((e) => {
+    const id = `${e.place.file}:${e.place.line}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  return view;
 }

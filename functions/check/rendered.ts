@@ -3,14 +3,13 @@
 // would be applied still holds KmsSecrets, tokens or shush ciphertexts; and a
 // placeholder render must never be deployed.
 import { inputError, type KmsecretError } from '../errors.js';
-import { annotationsOf, resourceRef } from '../krm/identity.js';
+import { annotationsOf, namespaceOf, resourceRef } from '../k8s/resource.js';
+import { fieldPath, type PathSegment, strings } from '../krm/fields.js';
 import { readResourceList, readStream, type SourceItem } from '../krm/resource-list.js';
 import { isKmsSecret } from '../model/kmssecret.js';
-import { placeholderAnnotation } from '../render/apply.js';
-import { fieldPath, type PathSegment, strings } from '../render/fields.js';
+import { boundNamespaceAnnotation, placeholderAnnotation } from '../render/apply.js';
 import { placeholderPrefix } from '../render/placeholder.js';
 import { tokenPattern } from '../token/token.js';
-import { fromError, type Finding } from './findings.js';
 
 export interface RenderedOptions {
   allowPlaceholder: boolean;
@@ -31,9 +30,13 @@ function itemsOf(text: string, file: string): SourceItem[] {
 
 const base64 = /^[A-Za-z0-9+/]{40,}={0,2}$/;
 
-export function checkRendered(text: string, file: string, options: RenderedOptions): Finding[] {
+export function checkRendered(text: string, file: string, options: RenderedOptions): KmsecretError[] {
   const errors: KmsecretError[] = [];
-  for (const item of itemsOf(text, file)) {
+  const items = itemsOf(text, file);
+  if (items.length === 0) {
+    return [inputError('the rendered output is empty', { file }, 'a render that produced nothing is not deployed: check that kustomize or kpt ran, and that its output reached this command')];
+  }
+  for (const item of items) {
     let value: Record<string, unknown>;
     try {
       value = item.parsed.value;
@@ -44,6 +47,16 @@ export function checkRendered(text: string, file: string, options: RenderedOptio
     const place = { resource: resourceRef(value), ...item.file() };
     const hint = 'the kmsecret plugin did not run on this render: see "kustomize" in the README (kubectl kustomize skips exec functions)';
     if (isKmsSecret(value)) errors.push(inputError('a KmsSecret is in the rendered output', place, hint));
+    const bound = annotationsOf(value)[boundNamespaceAnnotation];
+    if (bound !== undefined && bound !== namespaceOf(value)) {
+      errors.push(
+        inputError(
+          `holds values bound to namespace ${bound}, but the render puts it into ${namespaceOf(value) ? `namespace ${namespaceOf(value)}` : 'no namespace'}`,
+          { ...place, field: `metadata.annotations["${boundNamespaceAnnotation}"]` },
+          'a kustomization moved it after kmsecret decrypted it (an overlay\'s namespace:); write the values for the namespace it renders into, or drop that namespace:',
+        ),
+      );
+    }
     if (!options.allowPlaceholder && annotationsOf(value)[placeholderAnnotation] === 'true') {
       errors.push(inputError('is a placeholder render: its values are fakes', { ...place, field: `metadata.annotations["${placeholderAnnotation}"]` }, 'render with the real credentials (or pass --allow-placeholder where fakes are fine)'));
     }
@@ -66,12 +79,10 @@ export function checkRendered(text: string, file: string, options: RenderedOptio
     }
   }
   const seen = new Set<string>();
-  return errors
-    .map((e) => fromError(e, undefined))
-    .filter((f) => {
-      const key = `${f.file}|${f.resource?.kind}|${f.resource?.name}|${f.field}|${f.message}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+  return errors.filter((e) => {
+    const key = `${e.place.file}|${e.place.resource?.kind}|${e.place.resource?.name}|${e.place.field}|${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -1,25 +1,21 @@
 // `kmsecret check` on source files, offline: every resource readable, every
 // KmsSecret and config valid, every token well formed and sitting where it was
-// bound (the header says where, no key needed), no token where nothing
-// decrypts it, and no plain Secret with data committed next to them.
-import { asErrorList, inputError, type KmsecretError } from '../errors.js';
-import { resourceRef } from '../krm/identity.js';
+// bound (the header says where, no key needed) — in the namespace the
+// kustomizations put it in — no token where nothing decrypts it, and no plain
+// Secret with data committed next to them.
+import { asErrorList, inputError, KmsecretError } from '../errors.js';
+import { resourceRef } from '../k8s/resource.js';
 import { readStream, type SourceItem } from '../krm/resource-list.js';
-import { defaultConfig } from '../model/config.js';
+import { defaultEnv, type RenderConfig } from '../model/config.js';
 import { plan } from '../render/plan.js';
 import type { PlannedValue } from '../render/values.js';
-import { fromError, type Finding } from './findings.js';
+import type { Placement } from './kustomization.js';
 
 export interface SourceCheck {
-  findings: Finding[];
+  errors: KmsecretError[];
   /** For --decrypt: the values, once the file is sound. */
   values: PlannedValue[];
   resources: number;
-}
-
-function located(error: KmsecretError, items: readonly SourceItem[]): Finding {
-  const item = items.find((i) => i.origin?.line === error.place.line) ?? items.find((i) => error.place.line !== undefined && (i.origin?.line ?? 0) <= (error.place.line as number));
-  return fromError(error, item?.lineOf(error.place.field));
 }
 
 function plainSecret(item: SourceItem): KmsecretError | undefined {
@@ -37,21 +33,40 @@ function plainSecret(item: SourceItem): KmsecretError | undefined {
   );
 }
 
-export function checkSource(file: string, text: string): SourceCheck {
+/** An error at a field of an item is shown at the field's own line. */
+function atFieldLine(error: KmsecretError, items: readonly SourceItem[]): KmsecretError {
+  const item = items.find((i) => i.origin?.line === error.place.line);
+  const line = item && error.place.field ? item.lineOf(error.place.field) : undefined;
+  return line ? new KmsecretError(error.category, error.message, { ...error.place, line }, error.hint) : error;
+}
+
+const config: RenderConfig = { mode: 'decrypt', concurrency: 1, timeoutMs: 1, env: defaultEnv };
+
+export function checkSource(file: string, text: string, placement: Placement | undefined): SourceCheck {
   const items = readStream(text, file);
   const errors: KmsecretError[] = [];
   for (const item of items) {
     try {
       const problem = plainSecret(item);
       if (problem) errors.push(problem);
+      // What the plan must see is where the kustomization puts the resource.
+      if (placement) {
+        const metadata = (item.parsed.value.metadata ??= {}) as Record<string, unknown>;
+        if (typeof metadata === 'object') metadata.namespace = placement.namespace;
+      }
     } catch (error) {
       errors.push(...asErrorList(error));
     }
   }
-  const parsed = items.filter((item) => item.isParsed);
   let values: PlannedValue[] = [];
-  const planned = plan(parsed, structuredClone(defaultConfig));
-  if (Array.isArray(planned)) errors.push(...planned);
-  else values = planned.values;
-  return { findings: errors.map((e) => located(e, items)), values, resources: items.length };
+  const planned = plan(
+    items.filter((item) => item.readable),
+    config,
+    { orchestrator: 'file' },
+  );
+  if (Array.isArray(planned)) {
+    const moved = placement ? ` (${placement.kustomization} renders it into namespace ${placement.namespace})` : '';
+    errors.push(...planned.map((e) => (moved && /encrypted as|bound to namespace/.test(e.message) ? new KmsecretError(e.category, `${e.message}${moved}`, e.place, e.hint) : e)));
+  } else values = planned.values;
+  return { errors: errors.map((e) => atFieldLine(e, items)), values, resources: items.length };
 }

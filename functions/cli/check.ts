@@ -1,19 +1,15 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { ExitCode, asErrorList } from '../errors.js';
-import { type Finding, formatFinding, fromError } from '../check/findings.js';
-import { checkKustomization, kustomizationNames } from '../check/kustomization.js';
+import { asErrorList, errorRecord, exitCodeOf, formatError, type KmsecretError, usageError } from '../errors.js';
+import { kustomizationNames, viewKustomizations } from '../check/kustomization.js';
 import { checkRendered } from '../check/rendered.js';
 import { checkSource } from '../check/source.js';
-import { defaultConfig, readConfig } from '../model/config.js';
-import { providerSet } from '../providers/registry.js';
-import { decryptAll } from '../render/decrypt.js';
-import { retryPolicy } from '../render/retry.js';
+import { defaultEnv } from '../model/config.js';
+import { decrypt } from '../render/decrypt.js';
 import type { PlannedValue } from '../render/values.js';
 import { all, flag, one } from './args.js';
-import type { Command, Io } from './command.js';
+import type { Command, Context } from './command.js';
 import { readText } from './files.js';
-import { usageError } from '../errors.js';
 
 const skipDirs = new Set(['.git', 'node_modules', '.terraform']);
 
@@ -44,21 +40,19 @@ function shownPath(path: string, cwd: string): string {
   return rel.startsWith('..') ? path : rel;
 }
 
-function exitCodeOf(findings: readonly Finding[]): number {
-  return findings.length === 0 ? 0 : Math.max(...findings.map((f) => ExitCode[f.category]));
-}
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function report(findings: Finding[], summary: Record<string, number>, io: Io, json: boolean, decrypted = false): number {
+function report(errors: readonly KmsecretError[], summary: Record<string, number>, ctx: Context, json: boolean, decrypted = false): number {
   if (json) {
-    io.stdout(`${JSON.stringify({ ok: findings.length === 0, ...summary, decrypted, findings }, null, 2)}\n`);
+    ctx.stdout(`${JSON.stringify({ ok: errors.length === 0, ...summary, decrypted, findings: errors.map(errorRecord) }, null, 2)}\n`);
   } else {
-    for (const f of findings) io.stdout(`${formatFinding(f)}\n`);
+    for (const e of errors) ctx.stdout(`${formatError(e)}\n`);
     const counts = `${Object.entries(summary)
-      .map(([k, v]) => `${v} ${k}`)
+      .map(([k, v]) => `${v} ${v === 1 ? k.replace(/s$/, '') : k}`)
       .join(', ')}${decrypted ? ', all decrypted' : ''}`;
-    io.stderr(findings.length === 0 ? `kmsecret check: ok (${counts})\n` : `kmsecret check: ${findings.length} problem${findings.length === 1 ? '' : 's'} (${counts})\n`);
+    ctx.stderr(errors.length === 0 ? `kmsecret check: ok (${counts})\n` : `kmsecret check: ${plural(errors.length, 'problem')} (${counts})\n`);
   }
-  return exitCodeOf(findings);
+  return exitCodeOf(errors);
 }
 
 export const check: Command = {
@@ -99,43 +93,49 @@ Examples:
     prefix: { type: 'string', repeat: true },
     output: { type: 'string', short: 'o' },
   },
-  async run(args, io) {
+  async run(args, ctx) {
     const format = one(args, 'output') ?? 'text';
-    if (format !== 'text' && format !== 'json') throw usageError(`--output ${format} is not text or json`);
+    if (format !== 'text' && format !== 'json') throw usageError('-o/--output takes text or json');
     const json = format === 'json';
     if (flag(args, 'rendered')) {
       const sources = args.positional.length > 0 ? args.positional : ['-'];
-      const findings: Finding[] = [];
+      const errors: KmsecretError[] = [];
       for (const source of sources) {
-        const text = source === '-' ? new TextDecoder().decode(await io.readStdin()) : readText(source, io.cwd);
-        findings.push(...checkRendered(text, source === '-' ? '(stdin)' : source, { allowPlaceholder: flag(args, 'allow-placeholder'), prefixes: all(args, 'prefix').length > 0 ? all(args, 'prefix') : defaultConfig.env.prefixes }));
+        const text = source === '-' ? new TextDecoder().decode(await ctx.readStdin()) : readText(source, ctx.cwd);
+        const prefixes = all(args, 'prefix').length > 0 ? all(args, 'prefix') : defaultEnv.prefixes;
+        errors.push(...checkRendered(text, source === '-' ? '(stdin)' : source, { allowPlaceholder: flag(args, 'allow-placeholder'), prefixes }));
       }
-      return report(findings, { inputs: sources.length }, io, json);
+      return report(errors, { inputs: sources.length }, ctx, json);
     }
-    const files = yamlFiles(args.positional.length > 0 ? args.positional : ['.'], io.cwd);
-    const findings: Finding[] = [];
+    const paths = args.positional.length > 0 ? args.positional : ['.'];
+    const found = yamlFiles(paths, ctx.cwd);
+    const kustomizations = viewKustomizations(
+      found.filter((f) => kustomizationNames.includes(basename(f))).map((f) => resolve(ctx.cwd, f)),
+      ctx.cwd,
+    );
+    // What the kustomizations include is checked too, where it lands (a base outside PATHs).
+    const seen = new Set(found.map((f) => resolve(ctx.cwd, f)));
+    const files = [...found, ...[...kustomizations.placements.keys()].filter((f) => !seen.has(f)).map((f) => shownPath(f, ctx.cwd))];
+    const errors: KmsecretError[] = [...kustomizations.errors];
     const values: PlannedValue[] = [];
     let resources = 0;
     for (const file of files) {
-      const shown = file;
-      if (kustomizationNames.includes(basename(file))) findings.push(...checkKustomization(resolve(io.cwd, file)).map((f) => ({ ...f, file: shownPath(f.file ?? '', io.cwd) })));
       try {
-        const result = checkSource(shown, readText(file, io.cwd));
-        findings.push(...result.findings);
+        const result = checkSource(file, readText(file, ctx.cwd), kustomizations.placements.get(resolve(ctx.cwd, file)));
+        errors.push(...result.errors);
         values.push(...result.values);
         resources += result.resources;
       } catch (error) {
-        findings.push(...asErrorList(error).map((e) => fromError(e)));
+        errors.push(...asErrorList(error));
       }
     }
-    if (flag(args, 'decrypt') && findings.length === 0 && values.length > 0) {
+    if (flag(args, 'decrypt') && errors.length === 0 && values.length > 0) {
       try {
-        const config = readConfig(undefined, io.env);
-        await decryptAll(values, { providers: providerSet(io.env), concurrency: config.concurrency, timeoutMs: config.timeoutMs, retry: retryPolicy(io.env) });
+        await decrypt(values, ctx.keys);
       } catch (error) {
-        findings.push(...asErrorList(error).map((e) => fromError(e)));
+        errors.push(...asErrorList(error));
       }
     }
-    return report(findings, { files: files.length, resources, values: values.length }, io, json, flag(args, 'decrypt') && findings.length === 0);
+    return report(errors, { files: files.length, resources, values: values.length }, ctx, json, flag(args, 'decrypt') && errors.length === 0);
   },
 };

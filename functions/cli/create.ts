@@ -1,11 +1,10 @@
-import { Sealer } from '../crypto/sealer.js';
 import { usageError } from '../errors.js';
-import { providerSet } from '../providers/registry.js';
+import { dataKeyContext, Sealer, type SealerHome } from '../token/sealer.js';
 import { all, flag, one } from './args.js';
 import type { Command } from './command.js';
 import { writeFileAtomic } from './files.js';
+import { requireKeySpec, requireName, requireNamespace, scopeFrom } from './keys.js';
 import { newKmsSecretText } from './kmssecret-file.js';
-import { requireKeySpec, requireNamespace, scopeFrom } from './keys.js';
 import { collectValues } from './values.js';
 
 function pairs(list: string[], flagName: string): Record<string, string> {
@@ -58,18 +57,16 @@ Example:
     output: { type: 'string', short: 'o' },
     force: { type: 'boolean' },
   },
-  async run(args, io) {
+  async run(args, ctx) {
     const [name, ...rest] = args.positional;
     if (!name || rest.length > 0) throw usageError('create takes one NAME', 'kmsecret create NAME -n NAMESPACE --key KEY …');
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name) || name.length > 253) {
-      throw usageError(`"${name}" is not a valid Secret name (lowercase letters, digits, "-", ".")`);
-    }
+    requireName(name, 'NAME');
     const scope = scopeFrom(one(args, 'scope'), []);
     const namespace = requireNamespace(one(args, 'namespace'), scope);
-    const spec = requireKeySpec(all(args, 'key'), io.env);
-    const values = await collectValues({ literals: all(args, 'from-literal'), files: all(args, 'from-file'), envFiles: all(args, 'from-env-file') }, io);
-    const provider = await providerSet(io.env).get(spec.provider);
-    const sealer = await Sealer.create(provider, spec.keyId, { scope, namespace, name });
+    const spec = requireKeySpec(all(args, 'key'), ctx.settings);
+    const values = await collectValues({ literals: all(args, 'from-literal'), files: all(args, 'from-file'), envFiles: all(args, 'from-env-file') }, ctx);
+    const home: SealerHome = { use: 'secret', scope, namespace, name };
+    const sealer = new Sealer(spec.provider, await ctx.keys.generate(spec, dataKeyContext(home)), home);
     const text = newKmsSecretText({
       name,
       namespace,
@@ -79,7 +76,7 @@ Example:
       data: values.map(({ key, value }) => [key, sealer.seal(key, value)]),
     });
     const output = one(args, 'output');
-    if (output) writeFileAtomic(output, io.cwd, text, { replace: flag(args, 'force') });
-    else io.stdout(text);
+    if (output) writeFileAtomic(output, ctx.cwd, text, { replace: flag(args, 'force') });
+    else ctx.stdout(text);
   },
 };

@@ -1,4 +1,4 @@
-import { usageError } from '../errors.js';
+import { inputError, usageError } from '../errors.js';
 import { writeStream } from '../krm/resource-list.js';
 import { parseChunk } from '../krm/yaml.js';
 import type { SecretObject } from '../render/apply.js';
@@ -10,11 +10,19 @@ import { fileItems, renderItems } from './render-file.js';
 const formats = ['yaml', 'json', 'env'] as const;
 type Format = (typeof formats)[number];
 
-function envLine(key: string, value: Buffer): string {
-  const text = value.toString('utf8');
-  // Plain KEY=VALUE where that reads back the same; otherwise a double-quoted JSON string.
-  const plain = /^[^\s"'#\\$`]*$/.test(text) && Buffer.from(text, 'utf8').equals(value);
-  return `${key}=${plain ? text : JSON.stringify(text)}\n`;
+/** One line a POSIX shell's `.`/`source` reads back as exactly this value: plain where only
+ *  safe characters occur, else single-quoted (inside single quotes nothing is expanded:
+ *  no $(…), no backticks, no variables), a quote written as '\''. */
+export function envLine(key: string, value: Uint8Array): string {
+  const text = Buffer.from(value).toString('utf8');
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+    throw inputError('--format env: a key is not a shell variable name', {}, 'use --format yaml or json for Secrets with keys such as tls.crt');
+  }
+  if (!Buffer.from(text, 'utf8').equals(Buffer.from(value)) || text.includes('\0')) {
+    throw inputError(`--format env: the value of ${key} is binary, which a shell variable cannot hold`, {}, 'use --format yaml or json');
+  }
+  const plain = /^[A-Za-z0-9_./:@%+,=-]*$/.test(text);
+  return `${key}=${plain ? text : `'${text.replace(/'/g, "'\\''")}'`}\n`;
 }
 
 export const decrypt: Command = {
@@ -37,12 +45,12 @@ Flags:
 Example:
   kmsecret decrypt overlays/prod/app-secrets.kmsecret.yaml --format env`,
   flags: { format: { type: 'string' }, name: { type: 'string' }, output: { type: 'string', short: 'o' }, force: { type: 'boolean' } },
-  async run(args, io) {
+  async run(args, ctx) {
     const [file, ...rest] = args.positional;
     if (!file || rest.length > 0) throw usageError('decrypt takes one FILE');
     const format = (one(args, 'format') ?? 'yaml') as Format;
     if (!formats.includes(format)) throw usageError(`--format ${format} is not one of ${formats.join(', ')}`);
-    const outcome = await renderItems(fileItems(file, io), io);
+    const outcome = await renderItems(fileItems(file, ctx), ctx);
     let text: string;
     if (format === 'yaml') text = writeStream(outcome.output);
     else {
@@ -54,12 +62,12 @@ Example:
         const secrets = (values as SecretObject[]).filter((v) => v.kind === 'Secret' && (name === undefined || v.metadata.name === name));
         if (secrets.length !== 1) throw usageError(`--format env prints one Secret; ${file} renders ${secrets.length}`, 'pick one with --name');
         const secret = secrets[0] as SecretObject;
-        text = Object.entries(secret.data).map(([k, v]) => envLine(k, Buffer.from(v, 'base64'))).join('');
+        text = Object.entries(secret.data).map(([k, v]) => envLine(k, new Uint8Array(Buffer.from(v, 'base64')))).join('');
       }
     }
-    if (outcome.notice) io.stderr(`${outcome.notice}\n`);
+    if (outcome.notice) ctx.stderr(`${outcome.notice}\n`);
     const output = one(args, 'output');
-    if (output) writeFileAtomic(output, io.cwd, text, { replace: flag(args, 'force'), mode: 0o600 });
-    else io.stdout(text);
+    if (output) writeFileAtomic(output, ctx.cwd, text, { replace: flag(args, 'force'), private: true });
+    else ctx.stdout(text);
   },
 };

@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inputError, usageError } from '../errors.js';
-import { one } from './args.js';
+import { one, flag } from './args.js';
 import type { Command, Io } from './command.js';
+import { type FileToken, fileTokens } from './file-tokens.js';
 import { readText } from './files.js';
-import { findTokens, type FoundToken } from './tokens-in.js';
+import { sealedPart } from '../token/token.js';
 
 /** A file, or a git object (REV:PATH) when no such file exists. */
 export function readVersion(spec: string, io: Io): string {
@@ -25,31 +26,30 @@ export interface ResourceDiff {
   unchanged: number;
 }
 
-function byResource(tokens: FoundToken[]): Map<string, Map<string, FoundToken>> {
-  const out = new Map<string, Map<string, FoundToken>>();
+function byResource(tokens: FileToken[]): Map<string, Map<string, FileToken>> {
+  const out = new Map<string, Map<string, FileToken>>();
   for (const t of tokens) {
-    const entries = out.get(t.resource) ?? new Map<string, FoundToken>();
+    const entries = out.get(t.resource) ?? new Map<string, FileToken>();
     entries.set(t.label, t);
     out.set(t.resource, entries);
   }
   return out;
 }
 
-const sealedOf = (text: string) => text.slice(text.lastIndexOf(':') + 1);
 
-export function diffTokens(a: FoundToken[], b: FoundToken[]): ResourceDiff[] {
+export function diffTokens(a: FileToken[], b: FileToken[]): ResourceDiff[] {
   const left = byResource(a);
   const right = byResource(b);
   const names = [...new Set([...left.keys(), ...right.keys()])].sort();
   return names.map((resource) => {
-    const l = left.get(resource) ?? new Map<string, FoundToken>();
-    const r = right.get(resource) ?? new Map<string, FoundToken>();
+    const l = left.get(resource) ?? new Map<string, FileToken>();
+    const r = right.get(resource) ?? new Map<string, FileToken>();
     const d: ResourceDiff = { resource, added: [], removed: [], changed: [], rewrapped: [], unchanged: 0 };
     for (const [label, token] of r) {
       const old = l.get(label);
       if (!old) d.added.push(label);
       else if (old.text === token.text) d.unchanged++;
-      else if (sealedOf(old.text) === sealedOf(token.text)) d.rewrapped.push(label);
+      else if (sealedPart(old.text) === sealedPart(token.text)) d.rewrapped.push(label);
       else d.changed.push(label);
     }
     for (const label of l.keys()) if (!r.has(label)) d.removed.push(label);
@@ -86,16 +86,19 @@ For \`git diff\` and \`git log -p\` to show the same, run \`kmsecret git-setup\`
 
 Flags:
   -o, --output FORMAT   text (default) or json
+      --exit-code       exit with 1 when there are differences (as git diff --exit-code)
 
 Example:
   kmsecret diff HEAD~1:overlays/prod/app-secrets.kmsecret.yaml overlays/prod/app-secrets.kmsecret.yaml`,
-  flags: { output: { type: 'string', short: 'o' } },
-  async run(args, io) {
+  flags: { output: { type: 'string', short: 'o' }, 'exit-code': { type: 'boolean' } },
+  async run(args, ctx) {
     const [a, b, ...rest] = args.positional;
     if (!a || !b || rest.length > 0) throw usageError('diff takes two versions: A B');
     const format = one(args, 'output') ?? 'text';
-    if (format !== 'text' && format !== 'json') throw usageError(`--output ${format} is not text or json`);
-    const diffs = diffTokens(findTokens(readVersion(a, io), a), findTokens(readVersion(b, io), b));
-    io.stdout(format === 'json' ? `${JSON.stringify({ resources: diffs }, null, 2)}\n` : formatDiff(diffs));
+    if (format !== 'text' && format !== 'json') throw usageError('-o/--output takes text or json');
+    const diffs = diffTokens(fileTokens(readVersion(a, ctx), a), fileTokens(readVersion(b, ctx), b));
+    ctx.stdout(format === 'json' ? `${JSON.stringify({ resources: diffs }, null, 2)}\n` : formatDiff(diffs));
+    const changed = diffs.some((d) => d.added.length + d.removed.length + d.changed.length + d.rewrapped.length > 0);
+    return flag(args, 'exit-code') && changed ? 1 : 0;
   },
 };

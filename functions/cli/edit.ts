@@ -1,16 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { isMap, parseDocument, stringify } from 'yaml';
-import { Sealer } from '../crypto/sealer.js';
 import { KmsecretError, usageError } from '../errors.js';
-import { providerSet } from '../providers/registry.js';
+import { writeObject, parseWhole } from '../krm/yaml.js';
 import { one } from './args.js';
 import type { Command } from './command.js';
 import { privateFile, rewrite, runEditor } from './editor.js';
 import { openExisting, sameBytes } from './existing.js';
 import { readText, writeFileAtomic } from './files.js';
 import { editData, parseFile, selectKmsSecret } from './kmssecret-file.js';
-import { sharedKeySpec } from './keys.js';
+import { newSealer } from './set.js';
 import { secretKeyPattern } from './values.js';
+
+/** Rounds of "the YAML is invalid, fix it" before giving up when nobody is at a terminal
+ *  (an editor command that writes the same broken file every time would loop forever). */
+const roundsWithoutTerminal = 3;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -32,7 +34,7 @@ function buffer(header: string, values: Map<string, Uint8Array>): string {
   }
   const body: Record<string, unknown> = { data };
   if (Object.keys(binaryData).length > 0) body.binaryData = binaryData;
-  return `${header}${stringify(body, { lineWidth: 0, blockQuote: 'literal' })}`;
+  return `${header}${writeObject(body, false, 0)}`;
 }
 
 type Edited = { cancelled: true } | { cancelled: false; values: Map<string, Uint8Array> } | { error: string };
@@ -40,12 +42,14 @@ type Edited = { cancelled: true } | { cancelled: false; values: Map<string, Uint
 /** Reads what the user saved: `data` (text) and `binaryData` (base64), each key once. */
 function readBuffer(text: string): Edited {
   if (text.split('\n').every((line) => line.trim() === '' || line.trim().startsWith('#'))) return { cancelled: true };
-  const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: true });
-  const error = doc.errors[0];
-  if (error) return { error: error.message.split('\n')[0] ?? 'invalid YAML' };
-  const root = doc.contents;
-  if (!isMap(root)) return { error: 'the top level must be a mapping with data: (and binaryData:)' };
-  const top = doc.toJS() as Record<string, unknown>;
+  let parsed: unknown;
+  try {
+    parsed = parseWhole(text, { file: 'the edited values' }).value;
+  } catch (error) {
+    return { error: error instanceof KmsecretError ? `${error.place.line ? `line ${error.place.line}: ` : ''}${error.message}` : 'invalid YAML' };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { error: 'the top level must be a mapping with data: (and binaryData:)' };
+  const top = parsed as Record<string, unknown>;
   const unknown = Object.keys(top).filter((k) => k !== 'data' && k !== 'binaryData');
   if (unknown.length > 0) return { error: `unknown top-level key ${unknown.join(', ')}; values go under data:` };
   const values = new Map<string, Uint8Array>();
@@ -54,7 +58,7 @@ function readBuffer(text: string): Edited {
     if (map === undefined || map === '' || map === '~') continue;
     if (typeof map !== 'object' || map === null || Array.isArray(map)) return { error: `${section} must be a mapping of KEY: value` };
     for (const [key, value] of Object.entries(map)) {
-      if (!secretKeyPattern.test(key)) return { error: `"${key}" is not a valid Secret key (letters, digits, "-", "_", ".")` };
+      if (!secretKeyPattern.test(key)) return { error: `a key under ${section} is not a valid Secret key (letters, digits, "-", "_", ".")` };
       if (typeof value !== 'string') return { error: `${section}.${key} must be a string` };
       if (values.has(key)) return { error: `key ${key} is in both data and binaryData` };
       if (section === 'binaryData' && !/^[A-Za-z0-9+/]*={0,2}$/.test(value.replace(/\s+/g, ''))) return { error: `binaryData.${key} is not base64` };
@@ -84,13 +88,12 @@ Flags:
 Example:
   EDITOR="code --wait" kmsecret edit overlays/prod/app-secrets.kmsecret.yaml`,
   flags: { name: { type: 'string' } },
-  async run(args, io) {
+  async run(args, ctx) {
     const [file, ...rest] = args.positional;
     if (!file || rest.length > 0) throw usageError('edit takes one FILE');
-    const parsed = parseFile(readText(file, io.cwd), file);
+    const parsed = parseFile(readText(file, ctx.cwd), file);
     const target = selectKmsSecret(parsed, one(args, 'name'));
-    const providers = providerSet(io.env);
-    const existing = await openExisting(target, providers, 'all');
+    const existing = await openExisting(target, ctx.keys, 'all');
     if (existing.plaintexts.size < existing.tokens.size) {
       throw new KmsecretError('decrypt', `cannot decrypt the values to edit (${existing.problem ?? 'no credentials'})`, target.place, 'edit needs credentials that decrypt the file; to only add or replace values, use `kmsecret set`');
     }
@@ -100,17 +103,20 @@ Example:
     const temp = privateFile(`${target.secret.name}.yaml`, buffer(header, original));
     let values: Map<string, Uint8Array>;
     try {
-      for (;;) {
-        const status = await runEditor(temp.path, io.env);
+      for (let round = 1; ; round++) {
+        const status = await runEditor(temp.path, ctx.settings.editor, ctx.env);
         if (status !== 0) throw usageError(`the editor exited with status ${status}; ${file} is unchanged`);
         const edited = readBuffer(readFileSync(temp.path, 'utf8'));
         if ('error' in edited) {
+          if (!ctx.stdinIsTTY && round >= roundsWithoutTerminal) {
+            throw new KmsecretError('input', `the edited values are still not valid after ${round} rounds (${edited.error}); ${file} is unchanged`, {}, 'run kmsecret edit at a terminal, or use `kmsecret set`');
+          }
           const kept = readFileSync(temp.path, 'utf8').replace(/^# kmsecret: error:.*\n(# .*\n)?/, '');
           rewrite(temp, `# kmsecret: error: ${edited.error}\n# Fix it and save again (an empty file cancels).\n${kept}`);
           continue;
         }
         if (edited.cancelled) {
-          io.stderr(`${file}: edit cancelled, unchanged\n`);
+          ctx.stderr(`${file}: edit cancelled, unchanged\n`);
           return;
         }
         values = edited.values;
@@ -122,24 +128,16 @@ Example:
     const changed = [...values].filter(([key, value]) => !original.has(key) || !sameBytes(original.get(key) as Uint8Array, value));
     const removed = [...original.keys()].filter((key) => !values.has(key));
     if (changed.length === 0 && removed.length === 0) {
-      io.stderr(`${file}: no changes\n`);
+      ctx.stderr(`${file}: no changes\n`);
       return;
     }
-    let sealer: Sealer;
-    const tokens = [...existing.tokens.values()];
-    const first = tokens[0];
-    const home = { scope: first?.binding.scope ?? 'strict', namespace: target.secret.home.namespace, name: target.secret.home.name };
-    if (existing.shared) {
-      sealer = Sealer.reuse(existing.shared.token.provider, existing.shared.token.keyId, home, existing.shared.dataKey, existing.shared.token.wrappedKey);
-    } else {
-      const spec = sharedKeySpec(tokens);
-      if (!spec) throw usageError(`${file}: the values use several keys; edit cannot tell which to use for new values`, 'use `kmsecret set --key KEY`, or `kmsecret rotate` to one key first');
-      sealer = await Sealer.create(await providers.get(spec.provider), spec.keyId, home);
-    }
-    const text = editData(parsed, target, { set: new Map(changed.map(([key, value]) => [key, sealer.seal(key, value)])), unset: new Set(removed) });
-    writeFileAtomic(file, io.cwd, text, { replace: true });
+    // The deadline covers provider calls, not the time the editor was open.
+    ctx.keys.restartDeadline();
+    const sealer = changed.length > 0 ? await newSealer(target, args, ctx, [...existing.tokens.values()]) : undefined;
+    const text = editData(parsed, target, { set: new Map(changed.map(([key, value]) => [key, sealer?.seal(key, value) ?? ''])), unset: new Set(removed) });
+    writeFileAtomic(file, ctx.cwd, text, { replace: true });
     const added = changed.filter(([key]) => !original.has(key)).map(([key]) => `${key} (added)`);
     const updated = changed.filter(([key]) => original.has(key)).map(([key]) => `${key} (changed)`);
-    io.stderr(`${file}: ${[...added, ...updated, ...removed.map((k) => `${k} (removed)`)].join(', ')}\n`);
+    ctx.stderr(`${file}: ${[...added, ...updated, ...removed.map((k) => `${k} (removed)`)].join(', ')}\n`);
   },
 };

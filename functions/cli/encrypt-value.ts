@@ -1,14 +1,12 @@
-import { Sealer } from '../crypto/sealer.js';
 import { usageError } from '../errors.js';
-import { providerSet } from '../providers/registry.js';
+import { emitResource } from '../krm/emit.js';
+import { dataKeyContext, Sealer, type SealerHome } from '../token/sealer.js';
+import { envNamePattern } from '../token/token.js';
 import { all, one } from './args.js';
 import type { Command } from './command.js';
 import { readText } from './files.js';
-import { requireKeySpec, requireNamespace, scopeFrom } from './keys.js';
+import { requireKeySpec, requireName, requireNamespace, scopeFrom } from './keys.js';
 import { parseEnvFile } from './values.js';
-import { stringify } from 'yaml';
-
-const envName = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 export const encryptValue: Command = {
   name: 'encrypt-value',
@@ -45,31 +43,34 @@ Example:
     'from-env-file': { type: 'string' },
     scope: { type: 'string' },
   },
-  async run(args, io) {
+  async run(args, ctx) {
     if (args.positional.length > 0) throw usageError('encrypt-value takes no arguments: the value comes on stdin');
     const workload = one(args, 'workload');
     if (!workload) throw usageError('--workload is required: the value is bound to the workload it is for');
+    requireName(workload, '--workload');
     const variable = one(args, 'env');
     const envFile = one(args, 'from-env-file');
     if ((variable === undefined) === (envFile === undefined)) throw usageError('give either --env VAR (value on stdin) or --from-env-file FILE');
     const scope = scopeFrom(one(args, 'scope'), []);
     const namespace = requireNamespace(one(args, 'namespace'), scope);
-    const spec = requireKeySpec(all(args, 'key'), io.env);
+    const spec = requireKeySpec(all(args, 'key'), ctx.settings);
     let pairs: Array<[string, Uint8Array]>;
     if (variable !== undefined) {
-      if (!envName.test(variable)) throw usageError(`--env ${variable} is not a variable name`);
-      if (io.stdinIsTTY) io.stderr(`Value for ${variable} (end with Ctrl-D): `);
-      pairs = [[variable, await io.readStdin()]];
+      if (!envNamePattern.test(variable)) throw usageError('--env is not a variable name (letters, digits, "_", "-", ".", not starting with a digit)');
+      if (ctx.stdinIsTTY) ctx.stderr(`Value for ${variable} (end with Ctrl-D): `);
+      pairs = [[variable, await ctx.readStdin()]];
     } else {
-      pairs = parseEnvFile(readText(envFile as string, io.cwd), envFile as string).map(([k, v]) => [k, new TextEncoder().encode(v)]);
+      pairs = parseEnvFile(readText(envFile as string, ctx.cwd), envFile as string).map(([k, v]) => [k, new TextEncoder().encode(v)]);
       if (pairs.length === 0) throw usageError(`${envFile} holds no KEY=VALUE lines`);
+      if (pairs.some(([k]) => !envNamePattern.test(k))) throw usageError(`${envFile}: a line's key is not a variable name`);
     }
-    const provider = await providerSet(io.env).get(spec.provider);
-    const sealer = await Sealer.create(provider, spec.keyId, { scope, namespace, name: workload });
+    const home: SealerHome = { use: 'env', scope, namespace, name: workload };
+    const sealer = new Sealer(spec.provider, await ctx.keys.generate(spec, dataKeyContext(home)), home);
     if (variable !== undefined) {
-      io.stdout(`${sealer.seal(variable, (pairs[0] as [string, Uint8Array])[1])}\n`);
+      ctx.stdout(`${sealer.seal(variable, (pairs[0] as [string, Uint8Array])[1])}\n`);
       return;
     }
-    io.stdout(stringify(pairs.map(([name, value]) => ({ name, value: sealer.seal(name, value) })), { lineWidth: 0 }));
+    // env entries to paste under a container's env:
+    ctx.stdout(pairs.map(([name, value]) => emitResource({ name, value: sealer.seal(name, value) }, true, 0)).join(''));
   },
 };

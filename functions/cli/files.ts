@@ -1,7 +1,7 @@
 // Files the CLI writes: never over an existing file unless asked, atomically
 // (a crash leaves the old file or the new one, never half of each), and
 // private when they hold a key or plaintext.
-import { chmodSync, closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, existsSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { inputError, usageError } from '../errors.js';
@@ -27,15 +27,19 @@ export function readBytes(path: string, cwd: string): Uint8Array {
 export interface WriteOptions {
   /** Allow replacing an existing file (a new file otherwise). */
   replace?: boolean;
-  /** File mode for a new file (an existing file keeps its own). */
-  mode?: number;
+  /** Plaintext or an identity: mode 0600 always, even over an existing file of another mode.
+   *  Otherwise a new file is 0644 and an existing one keeps its mode. */
+  private?: boolean;
 }
 
 export function writeFileAtomic(path: string, cwd: string, data: string | Uint8Array, options: WriteOptions = {}): void {
-  const target = resolve(cwd, path);
+  let target = resolve(cwd, path);
   const exists = existsSync(target);
   if (exists && !options.replace) throw usageError(`${path} exists; refusing to overwrite it`, 'pass --force to replace it');
-  const mode = exists ? statSync(target).mode & 0o777 : (options.mode ?? 0o644);
+  // A link (a shared file, a dotfiles repo) is written through: the link stays a link.
+  if (exists) target = realpathSync(target);
+  if (!existsSync(dirname(target))) throw inputError('its directory does not exist', { file: path }, `create ${dirname(path)} first`);
+  const mode = options.private ? 0o600 : exists ? statSync(target).mode & 0o777 : 0o644;
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const fd = openSync(temp, 'wx', 0o600);

@@ -1,5 +1,4 @@
-import { mkdirSync, rmSync, symlinkSync, lstatSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flag, one } from './args.js';
@@ -9,9 +8,6 @@ import { usageError } from '../errors.js';
 /** kustomize looks legacy exec plugins up as PLUGIN_HOME/GROUP/VERSION/lowercased-kind/Kind. */
 export const pluginPaths = ['kmsecret.dev/v1alpha1/kmssecret/KmsSecret', 'kmsecret.dev/v1alpha1/kmssecrettransformer/KmsSecretTransformer'];
 
-export function defaultPluginHome(env: NodeJS.ProcessEnv): string {
-  return env.KUSTOMIZE_PLUGIN_HOME || join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'kustomize', 'plugin');
-}
 
 export const installPlugin: Command = {
   name: 'install-plugin',
@@ -34,27 +30,31 @@ Flags:
 Example:
   kmsecret install-plugin && kubectl kustomize --enable-alpha-plugins overlays/prod`,
   flags: { dir: { type: 'string' }, force: { type: 'boolean' } },
-  async run(args, io) {
+  async run(args, ctx) {
     if (args.positional.length > 0) throw usageError('install-plugin takes no arguments');
-    const home = resolve(io.cwd, one(args, 'dir') ?? defaultPluginHome(io.env));
+    const home = resolve(ctx.cwd, one(args, 'dir') ?? ctx.settings.pluginHome);
     // kmsecret-fn sits next to this bundle in dist/.
     const fn = join(dirname(fileURLToPath(import.meta.url)), 'kmsecret-fn.mjs');
     for (const path of pluginPaths) {
       const link = join(home, path);
       mkdirSync(dirname(link), { recursive: true });
-      let exists = false;
+      let current: string | undefined;
       try {
-        lstatSync(link);
-        exists = true;
+        current = lstatSync(link).isSymbolicLink() ? readlinkSync(link) : '(a file)';
       } catch {
         // not there yet
       }
-      if (exists) {
-        if (!flag(args, 'force')) throw usageError(`${link} exists`, 'pass --force to replace it');
+      if (current === fn) {
+        ctx.stdout(`${link} -> ${fn} (already installed)\n`);
+        continue;
+      }
+      if (current !== undefined) {
+        if (!flag(args, 'force')) throw usageError(`${link} exists and points elsewhere`, 'pass --force to replace it');
         rmSync(link);
       }
       symlinkSync(fn, link);
-      io.stdout(`${link} -> ${fn}\n`);
+      ctx.stdout(`${link} -> ${fn}\n`);
     }
+    ctx.stderr(`kustomize finds the plugins in ${home}${one(args, 'dir') || ctx.settings.pluginHome !== home ? ' (set KUSTOMIZE_PLUGIN_HOME to it)' : ''}\n`);
   },
 };

@@ -22,23 +22,23 @@ Flags:
 Example:
   mkdir -p ~/.config/kmsecret && kmsecret keygen -o ~/.config/kmsecret/age.key`,
   flags: { output: { type: 'string', short: 'o' }, force: { type: 'boolean' } },
-  async run(args, io) {
+  async run(args, ctx) {
     if (args.positional.length > 0) throw usageError('keygen takes no arguments');
     const { identity, recipient } = await generateAgeIdentity();
     const text = `# created: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}\n# public key: ${recipient}\n${identity}\n`;
     const output = one(args, 'output');
     if (output) {
-      writeFileAtomic(output, io.cwd, text, { replace: flag(args, 'force'), mode: 0o600 });
+      writeFileAtomic(output, ctx.cwd, text, { replace: flag(args, 'force'), private: true });
     } else {
       // As age-keygen does: a key redirected into a file others can read deserves a warning.
       try {
         const stat = fstatSync(1);
-        if (stat.isFile() && (stat.mode & 0o077) !== 0) io.stderr('warning: writing the secret key to a file others can read; chmod 600 it (or use -o FILE)\n');
+        if (stat.isFile() && (stat.mode & 0o077) !== 0) ctx.stderr('warning: writing the secret key to a file others can read; chmod 600 it (or use -o FILE)\n');
       } catch {
         // stdout is not a file descriptor we can inspect
       }
-      io.stdout(text);
+      ctx.stdout(text);
     }
-    io.stderr(`Public key: ${recipient}\n`);
+    ctx.stderr(`Public key: ${recipient}\n`);
   },
 };

@@ -1,10 +1,12 @@
 // A KmsSecret file as the CLI edits it: by splicing the text, so that `set`,
 // `edit` and `rotate` change the lines of the values that changed and not one
 // byte more — comments, key order, quoting and unchanged tokens stay.
-import { isMap, isScalar, LineCounter, parseAllDocuments, type Document, type Pair, type Scalar, stringify, type YAMLMap } from 'yaml';
-import { inputError, usageError, type ErrorPlace } from '../errors.js';
-import { resourceRef } from '../krm/identity.js';
+import { type Document, isMap, isScalar, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { type ErrorPlace, inputError, usageError } from '../errors.js';
+import { resourceRef } from '../k8s/resource.js';
+import { type Emittable, emitResource, scalar } from '../krm/emit.js';
 import { applySplices, endOfLineAfter, lineEnd, lineStart, type Splice } from '../krm/splice.js';
+import { parseDocuments } from '../krm/yaml.js';
 import { isKmsSecret, kmsSecretApiVersion, kmsSecretKind, readKmsSecret, type KmsSecret } from '../model/kmssecret.js';
 
 export interface KmsSecretDoc {
@@ -17,41 +19,21 @@ export interface KmsSecretDoc {
 export interface ParsedFile {
   text: string;
   file: string;
-  lines: LineCounter;
-  docs: Array<{ doc: Document.Parsed; value: unknown }>;
+  docs: Array<{ doc: Document.Parsed; value: unknown; line: number }>;
 }
 
 export function parseFile(text: string, file: string): ParsedFile {
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { schema: 'failsafe', lineCounter: lines });
-  if (!Array.isArray(docs)) return { text, file, lines, docs: [] };
-  const out: ParsedFile['docs'] = [];
-  for (const doc of docs) {
-    const error = doc.errors[0];
-    if (error) throw inputError(`is not valid YAML: ${error.message.split('\n')[0]}`, { file, line: error.linePos?.[0].line ?? 1 }, 'fix the YAML syntax');
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 64 });
-    } catch (e) {
-      throw inputError(`cannot be read (${e instanceof Error ? e.message : 'bad YAML'})`, { file });
-    }
-    out.push({ doc, value });
-  }
-  return { text, file, lines, docs: out };
-}
-
-function lineOf(file: ParsedFile, offset: number): number {
-  return file.lines.linePos(offset).line;
+  return { text, file, docs: parseDocuments(text, file) };
 }
 
 /** Every KmsSecret in the file, read and validated. */
 export function kmsSecretsOf(file: ParsedFile): KmsSecretDoc[] {
   const out: KmsSecretDoc[] = [];
-  for (const { doc, value } of file.docs) {
+  for (const { doc, value, line } of file.docs) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
     const record = value as Record<string, unknown>;
     if (!isKmsSecret(record)) continue;
-    const place: ErrorPlace = { file: file.file, line: lineOf(file, doc.contents?.range[0] ?? 0), resource: resourceRef(record) };
+    const place: ErrorPlace = { file: file.file, line, resource: resourceRef(record) };
     out.push({ doc, value: record, secret: readKmsSecret(record, place), place });
   }
   return out;
@@ -75,7 +57,7 @@ export interface DataEdit {
 
 function keyText(key: string): string {
   // A key such as 123 or true must be quoted to stay a string for every YAML reader.
-  return stringify(key).trimEnd();
+  return scalar(key);
 }
 
 function scalarText(original: Scalar, token: string): string {
@@ -164,8 +146,7 @@ export function newKmsSecretText(secret: NewKmsSecret): string {
   if (secret.namespace) metadata.namespace = secret.namespace;
   if (Object.keys(secret.labels).length > 0) metadata.labels = secret.labels;
   if (Object.keys(secret.annotations).length > 0) metadata.annotations = secret.annotations;
-  return stringify(
-    { apiVersion: kmsSecretApiVersion, kind: kmsSecretKind, metadata, type: secret.type, data: Object.fromEntries(secret.data) },
-    { lineWidth: 0 },
-  );
+  // Keys sorted, as kubectl writes a Secret's data: a file reads the same however it was made.
+  const data = Object.fromEntries([...secret.data].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return emitResource({ apiVersion: kmsSecretApiVersion, kind: kmsSecretKind, metadata: metadata as Record<string, Emittable>, type: secret.type, data }, false, 0);
 }

@@ -1,9 +1,9 @@
-import { Sealer } from '../crypto/sealer.js';
 import { usageError } from '../errors.js';
-import { providerSet } from '../providers/registry.js';
+import { dataKeyContext, Sealer, type SealerHome } from '../token/sealer.js';
+import type { Token } from '../token/token.js';
 import { all, flag, one, type ParsedArgs } from './args.js';
-import type { Command, Io } from './command.js';
-import { type ExistingValues, openExisting, sameBytes } from './existing.js';
+import type { Command, Context, Io } from './command.js';
+import { openExisting, sameBytes } from './existing.js';
 import { readText, writeFileAtomic } from './files.js';
 import { editData, type KmsSecretDoc, parseFile, selectKmsSecret } from './kmssecret-file.js';
 import { keySpecFrom, scopeFrom, sharedKeySpec } from './keys.js';
@@ -13,13 +13,19 @@ import { collectValues, type NamedValue, secretKeyPattern } from './values.js';
 async function valuesFromWords(words: string[], io: Io): Promise<NamedValue[]> {
   const literals = words.filter((w) => w.includes('='));
   const fromStdin = words.filter((w) => !w.includes('='));
-  if (fromStdin.length > 1) throw usageError('only one KEY can read its value from stdin', 'use --from-file KEY=PATH for the others');
-  const out = await collectValues({ literals, files: [], envFiles: [] }, io);
+  if (fromStdin.length > 1) throw usageError('set reads at most one KEY from stdin', 'give the others as --from-file KEY=PATH');
+  const out: NamedValue[] = [];
+  for (const word of literals) {
+    const eq = word.indexOf('=');
+    const key = word.slice(0, eq);
+    // Never echo the word: it may be the value itself.
+    if (eq <= 0 || !secretKeyPattern.test(key)) throw usageError('set takes KEY=VALUE with a valid Secret key before "=" (letters, digits, "-", "_", ".")');
+    out.push({ key, value: new TextEncoder().encode(word.slice(eq + 1)) });
+  }
   for (const key of fromStdin) {
-    if (!secretKeyPattern.test(key)) throw usageError(`"${key}" is not a valid Secret key`);
+    if (!secretKeyPattern.test(key)) throw usageError('set: an argument is neither KEY nor KEY=VALUE (Secret keys are letters, digits, "-", "_", ".")', 'to read the value from stdin, pass only its key');
     if (io.stdinIsTTY) io.stderr(`Value for ${key} (end with Ctrl-D): `);
-    const value = await io.readStdin();
-    out.push({ key, value });
+    out.push({ key, value: await io.readStdin() });
   }
   return out;
 }
@@ -37,19 +43,14 @@ function summary(file: string, changes: Change[], removed: string[]): string {
   return `${file}: ${parts.join(', ') || 'nothing to do'}\n`;
 }
 
-/** The data key new values use: the file's own when it can be opened, else a new one. */
-async function sealerFor(target: KmsSecretDoc, existing: ExistingValues, args: ParsedArgs, io: Io): Promise<Sealer> {
-  const tokens = [...existing.tokens.values()];
-  const scope = scopeFrom(one(args, 'scope'), tokens);
-  const wanted = keySpecFrom(all(args, 'key'), io.env) ?? sharedKeySpec(tokens);
-  if (!wanted) throw usageError(`${target.place.file}: the file's values use different keys, or it has none yet`, 'pass --key');
-  const home = { scope, namespace: target.secret.home.namespace, name: target.secret.home.name };
-  const shared = existing.shared;
-  if (shared && shared.token.provider === wanted.provider && shared.token.keyId === wanted.keyId && shared.token.binding.scope === scope) {
-    return Sealer.reuse(shared.token.provider, shared.token.keyId, home, shared.dataKey, shared.token.wrappedKey);
-  }
-  const provider = await providerSet(io.env).get(wanted.provider);
-  return Sealer.create(provider, wanted.keyId, home);
+/** New and changed values always get a data key made in this run: a data key that is already
+ *  in the file may have been made by someone else, who could then read what is added. */
+export async function newSealer(target: KmsSecretDoc, args: ParsedArgs, ctx: Context, tokens: readonly Token[]): Promise<Sealer> {
+  const scope = scopeFrom(one(args, 'scope'), tokens.map((t) => t.binding.scope));
+  const spec = keySpecFrom(all(args, 'key'), ctx.settings) ?? sharedKeySpec(tokens);
+  if (!spec) throw usageError(`${target.place.file}: the file's values use different keys, or it has none yet`, 'pass --key');
+  const home: SealerHome = { use: 'secret', scope, namespace: target.secret.namespace, name: target.secret.name };
+  return new Sealer(spec.provider, await ctx.keys.generate(spec, dataKeyContext(home)), home);
 }
 
 export const set: Command = {
@@ -61,9 +62,11 @@ Encrypts the given values into FILE, rewriting only the lines of keys whose
 value changed; every other byte (comments, order, other tokens) stays. KEY alone
 reads its value from stdin, which keeps it out of your shell history.
 
-When your credentials can open the file's data key, new values join it (the
-Secret still costs one KMS call to render) and unchanged values keep their
-tokens; otherwise the given keys get a new data key.
+The new values get a data key of their own, made in this run (one provider
+call): they never join a data key already in the file, whose maker could read
+them. Each such data key costs the Secret one more KMS call to render; merge
+them with \`kmsecret rotate --rekey FILE\` (needs decrypt rights). Values you give
+that are unchanged keep their tokens when your credentials can open them.
 
 Flags:
       --from-file KEY=PATH  a file's bytes
@@ -84,19 +87,19 @@ Examples:
     name: { type: 'string' },
     'dry-run': { type: 'boolean' },
   },
-  async run(args, io) {
+  async run(args, ctx) {
     const [file, ...words] = args.positional;
     if (!file) throw usageError('set takes FILE and the keys to set', 'kmsecret set FILE KEY=VALUE …');
     const values = [
-      ...(await valuesFromWords(words, io)),
-      ...(await collectValues({ literals: [], files: all(args, 'from-file'), envFiles: all(args, 'from-env-file') }, io)),
+      ...(await valuesFromWords(words, ctx)),
+      ...(await collectValues({ literals: [], files: all(args, 'from-file'), envFiles: all(args, 'from-env-file') }, ctx)),
     ];
     if (values.length === 0) throw usageError('no values given', 'kmsecret set FILE KEY (value on stdin), KEY=VALUE, or --from-file KEY=PATH');
     const keys = values.map((v) => v.key);
     if (new Set(keys).size !== keys.length) throw usageError('a key is given twice');
-    const parsed = parseFile(readText(file, io.cwd), file);
+    const parsed = parseFile(readText(file, ctx.cwd), file);
     const target = selectKmsSecret(parsed, one(args, 'name'));
-    const existing = await openExisting(target, providerSet(io.env), new Set(keys));
+    const existing = await openExisting(target, ctx.keys, new Set(keys));
     const changes: Change[] = values.map(({ key, value }) => {
       const old = existing.plaintexts.get(key);
       if (!existing.tokens.has(key)) return { key, how: 'added' };
@@ -104,19 +107,40 @@ Examples:
       return { key, how: sameBytes(old, value) ? 'unchanged' : 'changed' };
     });
     const toSeal = values.filter((_, i) => changes[i]?.how !== 'unchanged');
-    const sealer = toSeal.length > 0 ? await sealerFor(target, existing, args, io) : undefined;
+    const sealer = toSeal.length > 0 ? await newSealer(target, args, ctx, [...existing.tokens.values()]) : undefined;
     const edit = { set: new Map(toSeal.map(({ key, value }) => [key, (sealer as Sealer).seal(key, value)])), unset: new Set<string>() };
     const text = editData(parsed, target, edit);
     if (existing.problem && changes.some((c) => c.how === 'rewritten')) {
-      io.stderr(`note: could not open the existing values (${existing.problem}); the given keys were encrypted again\n`);
-    } else if (existing.problem && sealer && existing.tokens.size > 0) {
-      io.stderr(`note: could not open the file's data key (${existing.problem}); the new values have a data key of their own (one more KMS call to render)\n`);
+      ctx.stderr(`note: could not open the existing values (${existing.problem}); the given keys were encrypted again\n`);
     }
-    if (flag(args, 'dry-run')) io.stdout(text);
-    else if (text !== parsed.text) writeFileAtomic(file, io.cwd, text, { replace: true });
-    io.stderr(summary(file, changes, []));
+    if (flag(args, 'dry-run')) ctx.stdout(text);
+    else if (text !== parsed.text) writeFileAtomic(file, ctx.cwd, text, { replace: true });
+    ctx.stderr(summary(file, changes, []));
   },
 };
+
+/** The closest of `candidates` to `word`, when it is close (a typo). */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0] as number;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const next = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = row[j] as number;
+        row[j] = next;
+      }
+    }
+    return row[b.length] as number;
+  };
+  let best: [string, number] | undefined;
+  for (const c of candidates) {
+    const d = distance(word.toLowerCase(), c.toLowerCase());
+    if (d <= Math.max(1, Math.floor(c.length / 4)) && (!best || d < best[1])) best = [c, d];
+  }
+  return best?.[0];
+}
 
 export const unset: Command = {
   name: 'unset',
@@ -133,17 +157,24 @@ Flags:
 Example:
   kmsecret unset app-secrets.kmsecret.yaml OLD_TOKEN`,
   flags: { name: { type: 'string' }, 'dry-run': { type: 'boolean' } },
-  async run(args, io) {
+  async run(args, ctx) {
     const [file, ...keys] = args.positional;
     if (!file || keys.length === 0) throw usageError('unset takes FILE and the keys to remove');
-    const parsed = parseFile(readText(file, io.cwd), file);
+    const parsed = parseFile(readText(file, ctx.cwd), file);
     const target = selectKmsSecret(parsed, one(args, 'name'));
-    const present = new Set(target.secret.data.map((d) => d.key));
-    const missing = keys.filter((k) => !present.has(k));
-    if (missing.length > 0) throw usageError(`${file} has no key ${missing.join(', ')}`);
+    const present = target.secret.data.map((d) => d.key);
+    const missing = keys.filter((k) => !present.includes(k));
+    if (missing.length > 0) {
+      const known = missing.every((k) => secretKeyPattern.test(k));
+      const guess = missing.length === 1 && known ? closest(missing[0] as string, present) : undefined;
+      throw usageError(
+        `${file} has no key ${known ? missing.join(', ') : '(one of the arguments is not a key name)'}`,
+        guess ? `did you mean ${guess}? (keys: ${present.join(', ') || 'none'})` : `its keys: ${present.join(', ') || 'none'}`,
+      );
+    }
     const text = editData(parsed, target, { set: new Map(), unset: new Set(keys) });
-    if (flag(args, 'dry-run')) io.stdout(text);
-    else writeFileAtomic(file, io.cwd, text, { replace: true });
-    io.stderr(summary(file, [], keys));
+    if (flag(args, 'dry-run')) ctx.stdout(text);
+    else writeFileAtomic(file, ctx.cwd, text, { replace: true });
+    ctx.stderr(summary(file, [], keys));
   },
 };

@@ -6,10 +6,11 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { inputError, usageError } from '../errors.js';
+import { secretKeyPattern } from '../token/token.js';
 import type { Io } from './command.js';
 import { readBytes, readText } from './files.js';
 
-export const secretKeyPattern = /^[-._a-zA-Z0-9]+$/;
+export { secretKeyPattern };
 
 export interface NamedValue {
   key: string;
@@ -17,8 +18,9 @@ export interface NamedValue {
 }
 
 function checkKey(key: string, flag: string): string {
+  // Never echo it: an invalid key is often a value typed in the wrong place.
   if (!secretKeyPattern.test(key) || key.length > 253) {
-    throw usageError(`${flag}: "${key}" is not a valid Secret key (letters, digits, "-", "_", "." only)`);
+    throw usageError(`${flag}: a key is not a valid Secret key (letters, digits, "-", "_", "." only, at most 253)`);
   }
   return key;
 }

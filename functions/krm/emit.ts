@@ -1,19 +1,32 @@
 // Writing the resources we generate (Secrets): a few nested mappings of
 // strings, so a small emitter does it, quickly and predictably. A string is
 // written plain only when every YAML reader (1.1 or 1.2, any schema) must read
-// it back as that same string; otherwise it is double-quoted with JSON escapes,
-// which YAML's double-quoted style accepts as they are.
+// it back as that same string; otherwise it is double-quoted (doubleQuoted).
 
 export type Emittable = string | boolean | number | { [key: string]: Emittable } | Emittable[];
 
-const plainChars = /^[A-Za-z_./][A-Za-z0-9_./+=-]*$/;
+// ":" may sit inside a plain scalar (a token: kmsecret:v2:…), never at its end or before a space.
+const plainChars = /^[A-Za-z_./]([A-Za-z0-9_./+=:-]*[A-Za-z0-9_./+=-])?$/;
 const special = /^(true|false|yes|no|on|off|y|n|null|~|\.inf|\.nan)$/i;
 
 /** Anything some reader's float or int pattern could take (".", "._", ".e0", "e0" are floats to the yaml library's 1.1 schema). */
 const numberLike = /^[-+]?[0-9_]*\.?[0-9_]*([eE][-+]?[0-9_]*)?$/;
 
 export function scalar(text: string): string {
-  return plainChars.test(text) && !special.test(text) && !numberLike.test(text) ? text : JSON.stringify(text);
+  return plainChars.test(text) && !special.test(text) && !numberLike.test(text) ? text : doubleQuoted(text);
+}
+
+/**
+ * Any text as a YAML double-quoted scalar that every reader gives back exactly: JSON's
+ * escapes (which YAML's double-quoted style accepts), plus escapes for what JSON leaves
+ * raw but YAML readers treat as line breaks or refuse: DEL, the C1 controls (NEL, U+0085,
+ * among them), U+2028, U+2029, a BOM, and the non-characters U+FFFE and U+FFFF.
+ */
+export function doubleQuoted(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }
 
 /** The lines of a non-empty collection at `indent`, or undefined for a value written inline. */

@@ -4,7 +4,7 @@
 import { isMap, isScalar, isSeq } from 'yaml';
 import { inputError } from '../errors.js';
 import { frameResourceList, frameStream } from './framing.js';
-import { fieldSegments } from '../render/fields.js';
+import { fieldSegments } from './fields.js';
 import { type Emittable, emitResource } from './emit.js';
 import { lineOfField, type ParsedResource, parseChunk, parseWhole, writeNode, writeObject } from './yaml.js';
 import type { Result } from './results.js';
@@ -12,6 +12,7 @@ import type { Result } from './results.js';
 /** One input resource: its exact text, parsed only on demand. */
 export class SourceItem {
   #parsed: ParsedResource | undefined;
+  #unreadable = false;
   constructor(
     readonly text: string,
     readonly index: number,
@@ -26,9 +27,29 @@ export class SourceItem {
     return this.#parsed !== undefined;
   }
 
+  /** The parse; throws an input error when the item is not a readable resource. */
   get parsed(): ParsedResource {
-    this.#parsed ??= parseChunk(this.text, this.asSeqItem, this.origin ? { file: this.origin.file } : { field: `items[${this.index}]`, ...this.file() }, this.origin?.line);
+    try {
+      this.#parsed ??= parseChunk(this.text, this.asSeqItem, this.origin ? { file: this.origin.file } : { field: `items[${this.index}]`, ...this.file() }, this.origin?.line);
+    } catch (error) {
+      this.#unreadable = true;
+      throw error;
+    }
     return this.#parsed;
+  }
+
+  /** Whether the item parses. An item kmsecret does not change may be unreadable to it
+   *  (duplicate keys, many aliases, unknown tags in upstream manifests): it passes through
+   *  as it came, as kpt would pass it. */
+  get readable(): boolean {
+    if (this.#parsed) return true;
+    if (this.#unreadable) return false;
+    try {
+      void this.parsed;
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The line of a field (as fieldPath writes it), when the item came from a file the CLI read. */

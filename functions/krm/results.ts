@@ -1,6 +1,6 @@
 // KRM function results (config.kubernetes.io/v1 ResourceList `results`). kpt
 // shows them; kustomize shows only stderr, so every result also has a stderr line.
-import { type KmsecretError, type ResourceRef, formatError } from '../errors.js';
+import { errorRecord, formatError, type KmsecretError, printable, type ResourceRef } from '../errors.js';
 
 export interface Result {
   message: string;
@@ -12,24 +12,24 @@ export interface Result {
 }
 
 export function errorResult(error: KmsecretError): Result {
+  const record = errorRecord(error);
   const result: Result = {
-    message: error.hint ? `${error.message} (${error.hint})` : error.message,
+    message: record.hint ? `${record.message} (${record.hint})` : record.message,
     severity: 'error',
     tags: { category: error.category },
   };
-  const { resource, field, file } = error.place;
-  if (resource) result.resourceRef = resource;
-  if (field) result.field = { path: field };
-  if (file) result.file = { path: file };
+  if (record.resource) result.resourceRef = record.resource;
+  if (record.field) result.field = { path: record.field };
+  if (record.file) result.file = { path: record.file };
   return result;
 }
 
 export function infoResult(message: string): Result {
-  return { message, severity: 'info' };
+  return { message: printable(message), severity: 'info' };
 }
 
 /** kmsecret-fn's stderr on failure: one block per error, then a count. */
-export function stderrReport(errors: KmsecretError[]): string {
+export function stderrReport(errors: readonly KmsecretError[]): string {
   const lines = errors.map((e) => `kmsecret: ${formatError(e)}`);
   if (errors.length > 1) lines.push(`kmsecret: ${errors.length} errors; nothing was written`);
   return `${lines.join('\n')}\n`;

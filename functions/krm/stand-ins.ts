@@ -7,9 +7,7 @@
 // 100 KmsSecrets).
 import { randomBytes } from 'node:crypto';
 import { type Document, isScalar, visit } from 'yaml';
-
-// Never ending in ":", so a token used as a mapping key keeps its key indicator.
-const tokens = /kmsecret:v[0-9]+:[a-z0-9-]+:[A-Za-z0-9_:-]{31,}[A-Za-z0-9_-]/g;
+import { tokensInText as tokens } from '../token/token.js';
 
 export interface StandIns {
   /** The text to parse. */

@@ -3,11 +3,15 @@
 //   ConfigMap data (kpt --fn-config, `kpt fn eval -- key=value`)
 //   KmsSecretTransformer             kustomize `transformers:` or a Kptfile pipeline
 //   KmsSecret                        kustomize `generators:` (the resource is its own config)
-// and then the environment, which the operator of the pipeline controls.
+// and then the environment, which the operator of the pipeline controls: the
+// config may ask for less concurrency or a shorter deadline than the pipeline
+// allows (settings.ts), never more.
 import { type ErrorPlace, inputError } from '../errors.js';
-import { resourceRef, stringMap } from '../krm/identity.js';
+import { builtinPodKinds } from '../k8s/pod-specs.js';
+import { resourceRef, stringMap } from '../k8s/resource.js';
+import type { Settings } from '../settings.js';
+import { contextKeyPrefix } from '../token/binding.js';
 import { isKmsSecret, kmsSecretApiVersion, transformerKind } from './kmssecret.js';
-import { builtinPodKinds } from '../render/pod-specs.js';
 import { validate } from './validate.js';
 
 export type EnvOutput = 'secretRef' | 'inline';
@@ -19,22 +23,23 @@ export interface RenderConfig {
   env: {
     output: EnvOutput;
     prefixes: string[];
+    /** shush's --context: the KMS encryption context of shush values. */
     context: Record<string, string>;
     fieldPaths: string[];
   };
   /** Set when the function config is a KmsSecret: kustomize's generator form. */
   generator?: Record<string, unknown>;
-  /** KMSECRET_NAMESPACES: the only namespaces whose values this run may decrypt.
-   *  From the environment only — a repository must not be able to widen it. */
-  allowedNamespaces?: string[];
 }
 
-export const defaultConfig: RenderConfig = {
-  mode: 'decrypt',
-  concurrency: 16,
-  timeoutMs: 30_000,
-  env: { output: 'secretRef', prefixes: ['KMS_ENCRYPTED_'], context: {}, fieldPaths: [] },
-};
+/** What a config asks for before the environment's ceilings apply (concurrency and
+ *  timeout unset: the pipeline's own). */
+type AskedConfig = Omit<RenderConfig, 'concurrency' | 'timeoutMs'> & { concurrency?: number; timeoutMs?: number };
+
+export const defaultEnv: RenderConfig['env'] = { output: 'secretRef', prefixes: ['KMS_ENCRYPTED_'], context: {}, fieldPaths: [] };
+
+function defaults(): AskedConfig {
+  return { mode: 'decrypt', env: structuredClone(defaultEnv) };
+}
 
 const configMapKeys = ['mode', 'concurrency', 'timeoutSeconds', 'envOutput', 'envPrefixes', 'envContext', 'envFieldPaths'];
 
@@ -84,6 +89,11 @@ function contradictions(env: Partial<RenderConfig['env']>, place: ErrorPlace): v
     }
   }
   if (new Set(prefixes).size !== prefixes.length) throw inputError('env.prefixes lists a prefix twice', { ...place, field: 'env.prefixes' });
+  // A shush value is a raw KMS ciphertext the repository names: with kmsecret's own context
+  // keys it could be a kmsecret data key, which would then land in the output as a "value".
+  if (Object.keys(env.context ?? {}).some((k) => k.toLowerCase().startsWith(contextKeyPrefix))) {
+    throw inputError(`env.context may not hold keys starting with ${contextKeyPrefix}: those belong to kmsecret's own data keys`, { ...place, field: 'env.context' }, 'shush values are encrypted with contexts of your own (shush --context KEY=VALUE); use other keys');
+  }
   for (const entry of env.fieldPaths ?? []) {
     const path = entry.includes('=') ? entry.slice(entry.indexOf('=') + 1) : entry;
     if (path.split('.').some((segment) => segment === '')) throw inputError(`env.fieldPaths entry "${entry}" has an empty path segment`, { ...place, field: 'env.fieldPaths' }, 'write it as KIND=spec.template.spec');
@@ -94,27 +104,28 @@ function contradictions(env: Partial<RenderConfig['env']>, place: ErrorPlace): v
   }
 }
 
-function fromTransformer(value: Record<string, unknown>, place: ErrorPlace): RenderConfig {
+function fromTransformer(value: Record<string, unknown>, place: ErrorPlace): AskedConfig {
   validate('KmsSecretTransformer', value, place);
   const env = (value.env ?? {}) as Partial<RenderConfig['env']>;
   contradictions(env, place);
-  return {
-    mode: (value.mode as RenderConfig['mode'] | undefined) ?? defaultConfig.mode,
-    concurrency: (value.concurrency as number | undefined) ?? defaultConfig.concurrency,
-    timeoutMs: value.timeoutSeconds !== undefined ? (value.timeoutSeconds as number) * 1000 : defaultConfig.timeoutMs,
+  const asked: AskedConfig = {
+    mode: (value.mode as RenderConfig['mode'] | undefined) ?? 'decrypt',
     env: {
-      output: env.output ?? defaultConfig.env.output,
-      prefixes: env.prefixes ?? defaultConfig.env.prefixes,
+      output: env.output ?? defaultEnv.output,
+      prefixes: env.prefixes ?? defaultEnv.prefixes,
       context: env.context ?? {},
       fieldPaths: env.fieldPaths ?? [],
     },
   };
+  if (value.concurrency !== undefined) asked.concurrency = Number(value.concurrency);
+  if (value.timeoutSeconds !== undefined) asked.timeoutMs = Number(value.timeoutSeconds) * 1000;
+  return asked;
 }
 
-function fromFunctionConfig(value: Record<string, unknown> | undefined): RenderConfig {
-  if (value === undefined || Object.keys(value).length === 0) return structuredClone(defaultConfig);
+function fromFunctionConfig(value: Record<string, unknown> | undefined): AskedConfig {
+  if (value === undefined || Object.keys(value).length === 0) return defaults();
   const place: ErrorPlace = { resource: resourceRef(value), field: 'functionConfig' };
-  if (isKmsSecret(value)) return { ...structuredClone(defaultConfig), generator: value };
+  if (isKmsSecret(value)) return { ...defaults(), generator: value };
   if (value.kind === transformerKind) return fromTransformer(value, place);
   if (value.kind === 'ConfigMap' && (value.apiVersion === 'v1' || value.apiVersion === undefined)) {
     return fromTransformer(fromConfigMap(value, place), place);
@@ -126,26 +137,13 @@ function fromFunctionConfig(value: Record<string, unknown> | undefined): RenderC
   );
 }
 
-function envNumber(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
-  const text = env[name];
-  if (text === undefined || text === '') return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < min || n > max) throw inputError(`${name}=${text} is not a number from ${min} to ${max}`);
-  return n;
-}
-
-export function isTruthy(text: string | undefined): boolean {
-  return text !== undefined && /^(1|true|yes|on)$/i.test(text.trim());
-}
-
-export function readConfig(functionConfig: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv): RenderConfig {
-  const config = fromFunctionConfig(functionConfig);
-  if (isTruthy(env.KMSECRET_PLACEHOLDER)) config.mode = 'placeholder';
-  const concurrency = envNumber(env, 'KMSECRET_CONCURRENCY', 1, 256);
-  if (concurrency !== undefined) config.concurrency = Math.floor(concurrency);
-  const allowed = env.KMSECRET_NAMESPACES?.split(',').map((n) => n.trim()).filter((n) => n !== '');
-  if (allowed && allowed.length > 0) config.allowedNamespaces = allowed;
-  const timeout = envNumber(env, 'KMSECRET_TIMEOUT', 0.001, 3600);
-  if (timeout !== undefined) config.timeoutMs = timeout * 1000;
-  return config;
+/** The function config, within what the pipeline's environment allows. */
+export function readConfig(functionConfig: Record<string, unknown> | undefined, settings: Settings): RenderConfig {
+  const asked = fromFunctionConfig(functionConfig);
+  return {
+    ...asked,
+    mode: settings.placeholder ? 'placeholder' : asked.mode,
+    concurrency: Math.min(asked.concurrency ?? settings.concurrency, settings.concurrency),
+    timeoutMs: Math.min(asked.timeoutMs ?? settings.timeoutMs, settings.timeoutMs),
+  };
 }

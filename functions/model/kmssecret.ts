@@ -2,7 +2,7 @@
 // Secret it becomes (metadata, type, immutable, data), so nothing about it is
 // new except `kind` and that every value is encrypted.
 import type { ErrorPlace } from '../errors.js';
-import { annotationsOf, bindingHome, inheritedAnnotations, metadataOf, resourceRef, stringMap } from '../krm/identity.js';
+import { annotationsOf, inheritedAnnotations, metadataOf, resourceRef, stringMap } from '../k8s/resource.js';
 import { validate } from './validate.js';
 
 export const kmsSecretApiVersion = 'kmsecret.dev/v1alpha1';
@@ -13,8 +13,6 @@ export interface KmsSecret {
   /** As the function receives it (kustomize may have prefixed or moved it). */
   name: string;
   namespace: string;
-  /** The binding home: see krm/identity.ts. */
-  home: { namespace: string; name: string };
   type: string;
   immutable?: boolean;
   labels: Record<string, string>;
@@ -29,7 +27,6 @@ export function isKmsSecret(value: Record<string, unknown>): boolean {
   return value.kind === kmsSecretKind && typeof value.apiVersion === 'string' && value.apiVersion.startsWith('kmsecret.dev/');
 }
 
-
 /** Validates (schema) and reads a KmsSecret. */
 export function readKmsSecret(value: Record<string, unknown>, place: ErrorPlace): KmsSecret {
   const at = { resource: resourceRef(value), ...place };
@@ -39,7 +36,6 @@ export function readKmsSecret(value: Record<string, unknown>, place: ErrorPlace)
   const secret: KmsSecret = {
     name: meta.name as string,
     namespace: typeof meta.namespace === 'string' ? meta.namespace : '',
-    home: bindingHome(value),
     type: typeof value.type === 'string' ? value.type : 'Opaque',
     labels: stringMap(meta.labels),
     annotations,

@@ -1,39 +1,30 @@
 // The embedded default provider: age X25519 (the `age-encryption` package), so
 // the whole flow works offline. A data key is wrapped as an ordinary binary age
 // file whose payload is the 32 raw key bytes, so `age -d -i KEY` opens it.
-// age has no associated data: the binding is enforced by the value's AEAD,
-// whose authenticated data is the token header holding the binding.
+// age has no associated data: the binding is enforced by the value's AEAD data.
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import * as age from 'age-encryption';
-import { newDataKey } from '../crypto/envelope.js';
-import type { EncryptionContext } from '../token/binding.js';
-import { ageRecipientPattern } from './key-forms.js';
-import { type DataKey, type KeyProvider, ProviderError } from './provider.js';
-
-/** Where the identities come from, in order: KMSECRET_AGE_KEY (the key itself),
- *  KMSECRET_AGE_KEY_FILE, then $XDG_CONFIG_HOME/kmsecret/age.key. */
-export function defaultAgeKeyFile(env: NodeJS.ProcessEnv = process.env): string {
-  const config = env.XDG_CONFIG_HOME || join(homedir(), '.config');
-  return join(config, 'kmsecret', 'age.key');
-}
+import { keyBytes, newKey } from '../crypto/aes-gcm.js';
+import type { Settings } from '../settings.js';
+import { ageRecipientPattern, ageRecipients, ageStanzas } from './key-forms.js';
+import { type DataKey, type KeyProvider, ProviderError, type Unwrapped, type Wrapped } from './provider.js';
 
 const keyHint = 'set KMSECRET_AGE_KEY_FILE to your age identity file (from `kmsecret keygen`), or KMSECRET_AGE_KEY to its contents';
 
-export function loadAgeIdentities(env: NodeJS.ProcessEnv = process.env): string[] {
+/** The identities, from (in order) KMSECRET_AGE_KEY, KMSECRET_AGE_KEY_FILE, $XDG_CONFIG_HOME/kmsecret/age.key. */
+export function loadAgeIdentities(source: Settings['age']): string[] {
   let text: string;
-  let source: string;
-  if (env.KMSECRET_AGE_KEY) {
-    text = env.KMSECRET_AGE_KEY;
-    source = 'KMSECRET_AGE_KEY';
+  let from: string;
+  if (source.key) {
+    text = source.key;
+    from = 'KMSECRET_AGE_KEY';
   } else {
-    const file = env.KMSECRET_AGE_KEY_FILE || defaultAgeKeyFile(env);
-    source = env.KMSECRET_AGE_KEY_FILE ? `KMSECRET_AGE_KEY_FILE (${file})` : file;
+    const file = source.keyFile ?? source.defaultKeyFile;
+    from = source.keyFile ? 'the file KMSECRET_AGE_KEY_FILE names' : file;
     try {
       text = readFileSync(file, 'utf8');
     } catch {
-      throw new ProviderError('credentials', `no age identity: cannot read ${source}`, keyHint);
+      throw new ProviderError('credentials', `no age identity: cannot read ${from}`, keyHint);
     }
   }
   const identities = text
@@ -41,31 +32,35 @@ export function loadAgeIdentities(env: NodeJS.ProcessEnv = process.env): string[
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
   if (identities.length === 0 || !identities.every((line) => line.startsWith('AGE-SECRET-KEY-1'))) {
-    throw new ProviderError('credentials', `${source} does not hold age identities (lines starting AGE-SECRET-KEY-1)`, keyHint);
+    throw new ProviderError('credentials', `${from} does not hold age identities (lines starting AGE-SECRET-KEY-1)`, keyHint);
   }
   return identities;
 }
 
-export function recipientsOf(keyId: string): string[] {
-  return keyId.split(',');
+/** What a wrapped key says about itself, from its own stanzas (the token header's
+ *  recipient list is not authenticated, so it is never what a message repeats). */
+function stanzaSummary(wrapped: Uint8Array): string {
+  const stanzas = ageStanzas(wrapped) ?? [];
+  const counts = new Map<string, number>();
+  for (const s of stanzas) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return [...counts].map(([type, n]) => `${n} ${/^[A-Za-z0-9-]{1,32}$/.test(type) ? type : 'unknown'} recipient${n === 1 ? '' : 's'}`).join(', ') || 'no recipients';
 }
 
 export class AgeProvider implements KeyProvider {
-  readonly name = 'age' as const;
   #decrypter: age.Decrypter | undefined;
 
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(private readonly source: Settings['age']) {}
 
-  async generateDataKey(keyId: string, _context: EncryptionContext): Promise<DataKey> {
-    const plaintext = newDataKey();
+  async generateDataKey(keyId: string): Promise<DataKey> {
+    const plaintext = newKey();
     return { plaintext, wrapped: await this.#wrap(plaintext, keyId), keyId };
   }
 
-  async wrapDataKey(dataKey: Uint8Array, keyId: string, _context: EncryptionContext) {
+  async wrapDataKey(dataKey: Uint8Array, keyId: string): Promise<Wrapped> {
     return { wrapped: await this.#wrap(dataKey, keyId), keyId };
   }
 
-  async unwrapDataKey(wrapped: Uint8Array, keyId: string, _context: EncryptionContext): Promise<Uint8Array> {
+  async unwrapDataKey(wrapped: Uint8Array): Promise<Unwrapped> {
     let key: Uint8Array;
     try {
       key = await this.#identities().decrypt(wrapped);
@@ -73,28 +68,17 @@ export class AgeProvider implements KeyProvider {
       if (error instanceof ProviderError) throw error;
       const noMatch = error instanceof Error && /no identity matched/.test(error.message);
       throw noMatch
-        ? new ProviderError(
-            'denied',
-            `none of your age identities can open this data key; it was written for ${recipientsOf(keyId).join(', ')}`,
-            keyHint,
-          )
+        ? new ProviderError('denied', `none of your age identities can open this data key (it is encrypted to ${stanzaSummary(wrapped)})`, keyHint)
         : new ProviderError('rejected', 'the age-wrapped data key is damaged (tampered or truncated)');
     }
-    if (key.length !== 32) throw new ProviderError('rejected', 'the age-wrapped data key is not a kmsecret data key');
-    return key;
-  }
-
-  async rewrapDataKey(wrapped: Uint8Array, keyId: string, context: EncryptionContext, toKeyId: string) {
-    const key = await this.unwrapDataKey(wrapped, keyId, context);
-    return { wrapped: await this.#wrap(key, toKeyId), keyId: toKeyId };
+    if (key.length !== keyBytes) throw new ProviderError('rejected', 'the age-wrapped data key is not a kmsecret data key');
+    return { plaintext: key, keyId: '' };
   }
 
   async #wrap(dataKey: Uint8Array, keyId: string): Promise<Uint8Array> {
     const encrypter = new age.Encrypter();
-    for (const recipient of recipientsOf(keyId)) {
-      if (!ageRecipientPattern.test(recipient)) {
-        throw new ProviderError('credentials', `"${recipient}" is not an age X25519 recipient (age1…)`);
-      }
+    for (const recipient of ageRecipients(keyId)) {
+      if (!ageRecipientPattern.test(recipient)) throw new ProviderError('credentials', 'a recipient is not an age X25519 recipient (age1…)');
       encrypter.addRecipient(recipient);
     }
     return encrypter.encrypt(dataKey);
@@ -103,7 +87,7 @@ export class AgeProvider implements KeyProvider {
   #identities(): age.Decrypter {
     if (!this.#decrypter) {
       const decrypter = new age.Decrypter();
-      for (const identity of loadAgeIdentities(this.env)) {
+      for (const identity of loadAgeIdentities(this.source)) {
         try {
           decrypter.addIdentity(identity);
         } catch {

@@ -4,7 +4,7 @@
 // point the function at another endpoint. Only the key comes from the token,
 // where review sees it.
 //
-// Retries are not left to the SDK (maxAttempts 1): the render's limiter retries
+// Retries are not left to the SDK (maxAttempts 1): the key service (keys/) retries
 // with backoff and jitter and lowers its concurrency on throttling, which it
 // could not do if the SDK swallowed the throttles.
 import {
@@ -15,10 +15,8 @@ import {
   ReEncryptCommand,
   type KMSClientConfig,
 } from '@aws-sdk/client-kms';
-import type { EncryptionContext } from '../token/binding.js';
 import { regionOfKey } from './key-forms.js';
-import { type DataKey, type KeyProvider, ProviderError } from './provider.js';
-
+import { type DataKey, type EncryptionContext, type KeyProvider, ProviderError, type Unwrapped, type Wrapped } from './provider.js';
 
 export interface AwsKmsOptions {
   /** Sockets per client; real KMS answers far more than the SDK's default of 50 in parallel. */
@@ -26,34 +24,33 @@ export interface AwsKmsOptions {
 }
 
 export class AwsKmsProvider implements KeyProvider {
-  readonly name = 'aws' as const;
   readonly #clients = new Map<string, KMSClient>();
 
   constructor(private readonly options: AwsKmsOptions = {}) {}
 
-  async generateDataKey(keyId: string, context: EncryptionContext, signal?: AbortSignal): Promise<DataKey> {
+  async generateDataKey(keyId: string, context: EncryptionContext, signal: AbortSignal): Promise<DataKey> {
     const command = new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: context });
     const out = await this.#call(keyId, 'GenerateDataKey', (client) => client.send(command, { abortSignal: signal }));
     if (!out.Plaintext || !out.CiphertextBlob) throw new ProviderError('transient', 'KMS GenerateDataKey returned no key');
     return { plaintext: out.Plaintext, wrapped: out.CiphertextBlob, keyId: out.KeyId ?? keyId };
   }
 
-  async wrapDataKey(dataKey: Uint8Array, keyId: string, context: EncryptionContext, signal?: AbortSignal) {
+  async wrapDataKey(dataKey: Uint8Array, keyId: string, context: EncryptionContext, signal: AbortSignal): Promise<Wrapped> {
     const command = new EncryptCommand({ KeyId: keyId, Plaintext: dataKey, EncryptionContext: context });
     const out = await this.#call(keyId, 'Encrypt', (client) => client.send(command, { abortSignal: signal }));
     if (!out.CiphertextBlob) throw new ProviderError('transient', 'KMS Encrypt returned no ciphertext');
     return { wrapped: out.CiphertextBlob, keyId: out.KeyId ?? keyId };
   }
 
-  async unwrapDataKey(wrapped: Uint8Array, keyId: string, context: EncryptionContext, signal?: AbortSignal): Promise<Uint8Array> {
+  async unwrapDataKey(wrapped: Uint8Array, keyId: string, context: EncryptionContext, signal: AbortSignal): Promise<Unwrapped> {
     // A shush value names no key: the blob itself says which key made it.
     const command = new DecryptCommand({ CiphertextBlob: wrapped, ...(keyId ? { KeyId: keyId } : {}), EncryptionContext: context });
     const out = await this.#call(keyId, 'Decrypt', (client) => client.send(command, { abortSignal: signal }));
     if (!out.Plaintext) throw new ProviderError('transient', 'KMS Decrypt returned no plaintext');
-    return out.Plaintext;
+    return { plaintext: out.Plaintext, keyId: out.KeyId ?? '' };
   }
 
-  async rewrapDataKey(wrapped: Uint8Array, keyId: string, context: EncryptionContext, toKeyId: string, signal?: AbortSignal) {
+  async rewrapDataKey(wrapped: Uint8Array, keyId: string, context: EncryptionContext, toKeyId: string, signal: AbortSignal): Promise<Wrapped> {
     const command = new ReEncryptCommand({
       CiphertextBlob: wrapped,
       SourceKeyId: keyId,

@@ -1,9 +1,12 @@
 // One interface per key provider, as sops does it: the render and the CLI only
-// ever talk to a KeyProvider, so GCP KMS or Vault transit would be one more
-// file next to age.ts and aws-kms.ts, plus one line in registry.ts.
+// ever talk to a KeyProvider (through the key service, keys/key-service.ts), so
+// GCP Cloud KMS or Vault transit is one more file next to age.ts and
+// aws-kms.ts, plus its entry in registry.ts.
 import { type ErrorPlace, KmsecretError } from '../errors.js';
-import type { EncryptionContext } from '../token/binding.js';
-import type { ProviderName } from '../token/token.js';
+
+/** KMS encryption context: authenticated with the data key, logged by CloudTrail, and what key
+ *  policies can condition on (`kms:EncryptionContext:KEY`). Providers without one ignore it. */
+export type EncryptionContext = Record<string, string>;
 
 export interface DataKey {
   /** The 32-byte data key. Lives only in memory, never printed. */
@@ -14,23 +17,27 @@ export interface DataKey {
   keyId: string;
 }
 
+export interface Wrapped {
+  wrapped: Uint8Array;
+  keyId: string;
+}
+
+export interface Unwrapped {
+  plaintext: Uint8Array;
+  /** The key that made the blob, as the provider reports it ('' where it does not say). */
+  keyId: string;
+}
+
 export interface KeyProvider {
-  readonly name: ProviderName;
   /** A fresh data key for `keyId`, wrapped under `context`. One provider call. */
-  generateDataKey(keyId: string, context: EncryptionContext, signal?: AbortSignal): Promise<DataKey>;
-  /** `dataKey` wrapped for `keyId` under `context` (rotation to another provider). One provider call. */
-  wrapDataKey(dataKey: Uint8Array, keyId: string, context: EncryptionContext, signal?: AbortSignal): Promise<{ wrapped: Uint8Array; keyId: string }>;
-  /** The data key inside `wrapped`. One provider call. */
-  unwrapDataKey(wrapped: Uint8Array, keyId: string, context: EncryptionContext, signal?: AbortSignal): Promise<Uint8Array>;
-  /** `wrapped` wrapped again for `toKeyId`. AWS does it inside KMS (ReEncrypt), so the
-   *  data key never reaches this process; age must unwrap and wrap. */
-  rewrapDataKey(
-    wrapped: Uint8Array,
-    keyId: string,
-    context: EncryptionContext,
-    toKeyId: string,
-    signal?: AbortSignal,
-  ): Promise<{ wrapped: Uint8Array; keyId: string }>;
+  generateDataKey(keyId: string, context: EncryptionContext, signal: AbortSignal): Promise<DataKey>;
+  /** `dataKey` wrapped for `keyId` under `context`. One provider call. */
+  wrapDataKey(dataKey: Uint8Array, keyId: string, context: EncryptionContext, signal: AbortSignal): Promise<Wrapped>;
+  /** What `wrapped` holds. `keyId` '' means the blob names its key (a shush value). One provider call. */
+  unwrapDataKey(wrapped: Uint8Array, keyId: string, context: EncryptionContext, signal: AbortSignal): Promise<Unwrapped>;
+  /** `wrapped` wrapped again for `toKeyId`, or undefined when this provider cannot do it without
+   *  unwrapping (then the key service unwraps and wraps). AWS does it inside KMS (ReEncrypt). */
+  rewrapDataKey?(wrapped: Uint8Array, keyId: string, context: EncryptionContext, toKeyId: string, signal: AbortSignal): Promise<Wrapped>;
 }
 
 /** How a provider call failed, which decides retrying and the message. */
@@ -55,6 +62,11 @@ export class ProviderError extends Error {
 
   get retryable(): boolean {
     return this.kind === 'throttled' || this.kind === 'transient';
+  }
+
+  /** A refusal about this one data key (as opposed to a failure every call shares). */
+  get refusal(): boolean {
+    return this.kind === 'denied' || this.kind === 'rejected' || this.kind === 'key-state';
   }
 
   /** The user-facing error: refusals are "decryption refused" (4), the rest "unavailable" (5). */

@@ -3,15 +3,21 @@
 //   workload, secretRef  → env entries become valueFrom.secretKeyRef; a Secret follows the workload
 //   workload, inline     → env values become the plaintext
 //   anything else        → itself, byte for byte
+//
+// Every Secret (and inline workload) made from values bound to a namespace
+// records it in the annotation kmsecret.dev/bound-namespace, so that the deploy
+// guard (`kmsecret check --rendered`) sees when kustomize later moved the
+// plaintext into another namespace (an overlay's `namespace:`).
 import { KmsecretError } from '../errors.js';
 import type { OutputItem, SourceItem } from '../krm/resource-list.js';
 import type { KmsSecret } from '../model/kmssecret.js';
 import { type Edit, editedText } from './edits.js';
 import type { EnvPlan } from './plan-env.js';
 import type { Plan } from './plan.js';
-import type { PlannedValue } from './values.js';
+import type { Plaintexts, PlannedValue } from './values.js';
 
 export const placeholderAnnotation = 'kmsecret.dev/placeholder';
+export const boundNamespaceAnnotation = 'kmsecret.dev/bound-namespace';
 export const needsHashAnnotation = 'kustomize.config.k8s.io/needs-hash';
 
 export interface SecretObject {
@@ -33,30 +39,44 @@ function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
-export function secretFor(secret: KmsSecret, plaintexts: readonly Uint8Array[], options: ApplyOptions): SecretObject {
-  const annotations = { ...secret.secretAnnotations };
+/** The namespace these values are bound to, if any of them is bound to one. */
+function boundNamespace(values: readonly PlannedValue[]): string | undefined {
+  for (const value of values) {
+    if (value.form === 'token' && value.token.binding.scope !== 'cluster-wide') return value.token.binding.namespace;
+    if (value.form === 'shush' && value.home.namespace) return value.home.namespace;
+  }
+  return undefined;
+}
+
+function ourAnnotations(values: readonly PlannedValue[], options: ApplyOptions): Record<string, string> {
+  const out: Record<string, string> = {};
+  const namespace = boundNamespace(values);
+  if (namespace) out[boundNamespaceAnnotation] = namespace;
+  if (options.placeholder) out[placeholderAnnotation] = 'true';
+  return out;
+}
+
+function secretFor(secret: KmsSecret, values: ReadonlyArray<{ key: string; value: PlannedValue }>, plaintexts: Plaintexts, options: ApplyOptions): SecretObject {
+  const annotations = { ...secret.secretAnnotations, ...ourAnnotations(values.map((v) => v.value), options) };
   if (options.generator && annotations[needsHashAnnotation] === undefined) annotations[needsHashAnnotation] = 'true';
-  if (options.placeholder) annotations[placeholderAnnotation] = 'true';
   const metadata: SecretObject['metadata'] = { name: secret.name };
   if (secret.namespace) metadata.namespace = secret.namespace;
   if (Object.keys(secret.labels).length > 0) metadata.labels = secret.labels;
   if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
   const out: SecretObject = { apiVersion: 'v1', kind: 'Secret', metadata, type: secret.type, data: {} };
   if (secret.immutable !== undefined) out.immutable = secret.immutable;
-  secret.data.forEach(({ key }, i) => {
-    out.data[key] = base64(plaintexts[i] as Uint8Array);
-  });
+  for (const { key, value } of values) out.data[key] = base64(plaintexts.get(value) as Uint8Array);
   return out;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The workload's edits, and the Secret to put after it (secretRef output). */
-function workloadEdits(workload: EnvPlan, plaintextOf: (v: PlannedValue) => Uint8Array, options: ApplyOptions): { edits: Edit[]; secret?: SecretObject } {
+function workloadEdits(workload: EnvPlan, plaintexts: Plaintexts, options: ApplyOptions): { edits: Edit[]; secret?: SecretObject } {
   const edits: Edit[] = [];
   const data: Record<string, string> = {};
   for (const env of workload.values) {
-    const plaintext = plaintextOf(env.value);
+    const plaintext = plaintexts.get(env.value) as Uint8Array;
     if (env.outputName !== env.name) edits.push({ op: 'set', path: [...env.entryPath, 'name'], value: env.outputName, quote: false });
     if (workload.output === 'inline') {
       let text: string;
@@ -65,6 +85,12 @@ function workloadEdits(workload: EnvPlan, plaintextOf: (v: PlannedValue) => Uint
       } catch {
         throw new KmsecretError('input', `container ${env.container} variable ${env.outputName}: the value is not UTF-8 text, which env cannot hold`, env.value.place, 'use the secretRef output for binary values');
       }
+      // kustomize cannot carry these in a workload: go-yaml refuses DEL and the C1 controls (and
+      // kustomize then prints the whole resource, value and all, in its error), and it writes NEL
+      // back raw, where YAML readers take it for a line break. Refused here, without the value.
+      if (/[\u007f-\u009f]/.test(text)) {
+        throw new KmsecretError('input', `container ${env.container} variable ${env.outputName}: the value holds a control character (DEL, or U+0080–U+009F such as NEL) that a workload's YAML cannot carry through kustomize`, env.value.place, 'use the secretRef output for this workload (annotation kmsecret.dev/env-output: secretRef)');
+      }
       edits.push({ op: 'set', path: [...env.entryPath, 'value'], value: text, quote: true });
       continue;
     }
@@ -72,35 +98,38 @@ function workloadEdits(workload: EnvPlan, plaintextOf: (v: PlannedValue) => Uint
     data[key] = base64(plaintext);
     edits.push({ op: 'secretRef', entry: env.entryPath, name: workload.secretName, key });
   }
+  const annotations = ourAnnotations(
+    workload.values.map((v) => v.value),
+    options,
+  );
+  if (workload.output === 'inline') {
+    for (const [key, value] of Object.entries(annotations)) edits.push({ op: 'annotate', key, value });
+    return { edits };
+  }
   if (options.placeholder) edits.push({ op: 'annotate', key: placeholderAnnotation, value: 'true' });
-  if (workload.output === 'inline') return { edits };
   const metadata: SecretObject['metadata'] = { name: workload.secretName };
   if (workload.namespace) metadata.namespace = workload.namespace;
-  if (options.placeholder) metadata.annotations = { [placeholderAnnotation]: 'true' };
+  if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
   return { edits, secret: { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', data } };
 }
 
-export function apply(items: readonly SourceItem[], plan: Plan, plaintexts: readonly Uint8Array[], options: ApplyOptions): OutputItem[] {
-  const byValue = new Map<PlannedValue, Uint8Array>();
-  plan.values.forEach((value, i) => byValue.set(value, plaintexts[i] as Uint8Array));
-  const plaintextOf = (value: PlannedValue) => byValue.get(value) as Uint8Array;
-
+export function apply(items: readonly SourceItem[], plan: Plan, plaintexts: Plaintexts, options: ApplyOptions): OutputItem[] {
   const replaced = new Map<SourceItem, OutputItem[]>();
   const generated: OutputItem[] = [];
   // Every edit of an item, from both sources, is made in one pass over its text.
   const edits = new Map<SourceItem, Edit[]>();
-  const editsOf = (item: SourceItem) => edits.get(item) ?? edits.set(item, []).get(item) as Edit[];
+  const editsOf = (item: SourceItem) => edits.get(item) ?? (edits.set(item, []).get(item) as Edit[]);
   for (const { item, edits: renames } of plan.refRewrites) {
     editsOf(item).push(...renames.map(({ path, to }): Edit => ({ op: 'set', path, value: to, quote: false })));
   }
   for (const conversion of plan.conversions) {
-    const secret = secretFor(conversion.secret, conversion.values.map(plaintextOf), options);
+    const secret = secretFor(conversion.secret, conversion.values, plaintexts, options);
     if (conversion.item) replaced.set(conversion.item, [{ kind: 'new', value: secret }]);
     else generated.push({ kind: 'new', value: secret });
   }
   const followers = new Map<SourceItem, SecretObject>();
   for (const workload of plan.workloads) {
-    const { edits: envEdits, secret } = workloadEdits(workload, plaintextOf, options);
+    const { edits: envEdits, secret } = workloadEdits(workload, plaintexts, options);
     editsOf(workload.item).push(...envEdits);
     if (secret) followers.set(workload.item, secret);
   }

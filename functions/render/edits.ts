@@ -8,13 +8,14 @@
 //           cannot do safely (aliases, flow-style metadata, block scalars)
 //
 // Both give the same meaning (test/unit/edits.test.ts holds them to it).
+import { randomBytes } from 'node:crypto';
 import { isAlias, isMap, isScalar, type Node, type Pair, Scalar, visit, YAMLMap } from 'yaml';
 import { KmsecretError } from '../errors.js';
-import { scalar } from '../krm/emit.js';
+import { doubleQuoted, scalar } from '../krm/emit.js';
+import type { PathSegment } from '../krm/fields.js';
 import type { SourceItem } from '../krm/resource-list.js';
 import { applySplices, columnOf, endOfLineAfter, type Splice } from '../krm/splice.js';
 import { expandAliases, type ParsedResource, writeNode } from '../krm/yaml.js';
-import type { PathSegment } from './fields.js';
 
 export type Edit =
   /** The scalar at `path` becomes `value`; `quote` forces double quotes (plaintext env values). */
@@ -25,7 +26,7 @@ export type Edit =
   | { op: 'annotate'; key: string; value: string };
 
 const pad = (n: number) => ' '.repeat(n);
-const scalarText = (value: string, quote: boolean) => (quote ? JSON.stringify(value) : scalar(value));
+const scalarText = (value: string, quote: boolean) => (quote ? doubleQuoted(value) : scalar(value));
 
 function keyOf(pair: Pair): unknown {
   return isScalar(pair.key) ? pair.key.value : pair.key;
@@ -65,7 +66,7 @@ function splice(parsed: ParsedResource, edit: Edit): Splice | undefined {
     case 'annotate': {
       const metadata = root.get('metadata', true);
       if (!isMap(metadata) || metadata.flow || metadata.items.length === 0) return undefined;
-      const line = (col: number) => `${pad(col)}${scalar(edit.key)}: ${JSON.stringify(edit.value)}\n`;
+      const line = (col: number) => `${pad(col)}${scalar(edit.key)}: ${doubleQuoted(edit.value)}\n`;
       const annotations = metadata.get('annotations', true);
       if (annotations === undefined) {
         const first = rangeOf(metadata.items[0]?.key);
@@ -85,21 +86,32 @@ function splice(parsed: ParsedResource, edit: Edit): Splice | undefined {
   }
 }
 
-function quoted(text: string): Scalar {
-  const node = new Scalar(text);
-  // Double quotes hold any text (newlines, leading spaces, "123", "true") as the string it is.
-  node.type = Scalar.QUOTE_DOUBLE;
-  return node;
+/** Quoted values go into the AST as stand-ins and are written by doubleQuoted() afterwards:
+ *  the yaml library's own double quotes leave NEL, U+2028 and U+2029 raw. */
+class QuotedValues {
+  readonly #prefix = `kmsquoted${randomBytes(6).toString('hex')}n`;
+  readonly #values: string[] = [];
+
+  node(text: string): Scalar {
+    const node = new Scalar(`${this.#prefix}${this.#values.push(text) - 1}x`);
+    node.type = Scalar.QUOTE_DOUBLE;
+    return node;
+  }
+
+  restore(written: string): string {
+    if (this.#values.length === 0) return written;
+    return written.replace(new RegExp(`"${this.#prefix}(\\d+)x"`, 'g'), (_, i: string) => doubleQuoted(this.#values[Number(i)] as string));
+  }
 }
 
 /** The same edits on the AST. */
-function editAst(parsed: ParsedResource, edits: readonly Edit[]): void {
+function editAst(parsed: ParsedResource, edits: readonly Edit[], quoted: QuotedValues): void {
   expandAliases(parsed);
   const root = parsed.node;
   for (const edit of edits) {
     switch (edit.op) {
       case 'set':
-        root.setIn(edit.path, edit.quote ? quoted(edit.value) : edit.value);
+        root.setIn(edit.path, edit.quote ? quoted.node(edit.value) : edit.value);
         break;
       case 'secretRef': {
         const entry = root.getIn(edit.entry, true);
@@ -114,7 +126,7 @@ function editAst(parsed: ParsedResource, edits: readonly Edit[]): void {
         break;
       }
       case 'annotate':
-        root.setIn(['metadata', 'annotations', edit.key], quoted(edit.value));
+        root.setIn(['metadata', 'annotations', edit.key], quoted.node(edit.value));
         break;
     }
   }
@@ -148,7 +160,8 @@ export function editedText(item: SourceItem, edits: readonly Edit[], via?: 'spli
     }
     if (via === 'splice') throw new Error('these edits cannot be spliced');
   }
-  editAst(parsed, edits);
+  const quoted = new QuotedValues();
+  editAst(parsed, edits, quoted);
   // Written again at the column its "- " indicator had.
-  return writeNode(parsed.node, item.asSeqItem, item.asSeqItem ? (/^ */.exec(item.text)?.[0].length ?? 0) : 0);
+  return quoted.restore(writeNode(parsed.node, item.asSeqItem, item.asSeqItem ? (/^ */.exec(item.text)?.[0].length ?? 0) : 0));
 }

@@ -2,11 +2,11 @@
 // KmsSecret is left in the output. The plan already refused tokens in places we
 // do not decrypt; this checks what apply produced, independently of how.
 import { KmsecretError } from '../errors.js';
-import { resourceRef } from '../krm/identity.js';
+import { resourceRef } from '../k8s/resource.js';
+import { fieldPath, type PathSegment, strings } from '../krm/fields.js';
 import type { OutputItem } from '../krm/resource-list.js';
 import { isKmsSecret } from '../model/kmssecret.js';
 import { looksLikeToken, tokenPattern } from '../token/token.js';
-import { fieldPath, type PathSegment, strings } from './fields.js';
 
 function valueOf(out: OutputItem): Record<string, unknown> | undefined {
   switch (out.kind) {
@@ -16,7 +16,8 @@ function valueOf(out: OutputItem): Record<string, unknown> | undefined {
       // Checked as text below: what is written is the text.
       return undefined;
     case 'source':
-      // An item nobody parsed holds no marker of ours (plan.mayConcern), so no token and no KmsSecret.
+      // An item the plan did not read holds no marker of ours (plan.mayConcern, plan.mustRead),
+      // so no token and no KmsSecret.
       return out.item.isParsed ? out.item.parsed.value : undefined;
   }
 }

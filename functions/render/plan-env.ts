@@ -1,18 +1,18 @@
 // Encrypted values in container env, in pod-bearing workloads.
 //
 //   - name: ACCESS_TOKEN                    a token (kmsecret encrypt-value), bound to
-//     value: kmsecret:v1:aws:…              (namespace, workload name, variable)
+//     value: kmsecret:v2:aws:…              (env, namespace, workload name, variable)
 //   - name: KMS_ENCRYPTED_DB_PASSWORD       shush's form: a raw base64 KMS ciphertext;
 //     value: AQICAHh…                       the variable becomes DB_PASSWORD
 import { createHash } from 'node:crypto';
-import { type ErrorPlace, type KmsecretError, type ResourceRef, inputError } from '../errors.js';
-import { annotationsOf, bindingHome, metadataOf, resourceRef } from '../krm/identity.js';
+import { type ErrorPlace, KmsecretError, type ResourceRef, inputError } from '../errors.js';
+import { envEntries } from '../k8s/pod-specs.js';
+import { annotationsOf, nameOf, namespaceOf, resourceRef } from '../k8s/resource.js';
+import { fieldPath, type PathSegment } from '../krm/fields.js';
 import type { SourceItem } from '../krm/resource-list.js';
 import type { EnvOutput, RenderConfig } from '../model/config.js';
 import { looksLikeToken } from '../token/token.js';
-import { fieldPath, type PathSegment } from './fields.js';
-import { containerLists, get, podSpecsOf } from './pod-specs.js';
-import { planToken } from './plan-token.js';
+import { type BindingPolicy, homeOf, planToken, shushContext } from './binding-rule.js';
 import type { PlannedValue } from './values.js';
 
 export const envOutputAnnotation = 'kmsecret.dev/env-output';
@@ -51,80 +51,69 @@ function generatedSecretName(workload: string, values: readonly EnvValue[]): str
 }
 
 function sealedText(value: PlannedValue): string {
-  return value.form === 'shush' ? value.ciphertextText : `${value.token.wrappedKeyText}:${value.token.sealed.length}:${Buffer.from(value.token.sealed).toString('base64url')}`;
+  return value.form === 'shush' ? value.ciphertextText : `${value.token.wrappedKeyText}:${value.token.sealedText}`;
 }
 
-export function planWorkload(item: SourceItem, value: Record<string, unknown>, config: RenderConfig, errors: KmsecretError[]): EnvPlan | undefined {
-  const specs = podSpecsOf(value, config);
-  if (specs.length === 0) return undefined;
+/** Whether a workload's env may hold values of ours, judged from its text alone. */
+export function mayHoldEnvValues(text: string, prefixes: readonly string[]): boolean {
+  return text.includes('kmsecret:') || prefixes.some((p) => text.includes(p));
+}
+
+export function planWorkload(item: SourceItem, value: Record<string, unknown>, config: RenderConfig, policy: BindingPolicy, errors: KmsecretError[]): EnvPlan | undefined {
+  const entries = envEntries(value, config.env.fieldPaths);
+  if (entries.length === 0) return undefined;
   const resource = resourceRef(value);
   const file = item.file();
-  const home = bindingHome(value);
+  const namespace = namespaceOf(value);
   const values: EnvValue[] = [];
   const before = errors.length;
-  for (const spec of specs) {
-    for (const list of containerLists) {
-      const containers = get(value, [...spec, list]);
-      if (!Array.isArray(containers)) continue;
-      containers.forEach((container: unknown, ci) => {
-        const containerName = String(get(container, ['name']) ?? `#${ci}`);
-        const env = get(container, ['env']);
-        if (!Array.isArray(env)) return;
-        const names = new Set(env.map((e: unknown) => get(e, ['name'])).filter((n): n is string => typeof n === 'string'));
-        env.forEach((entry: unknown, ei) => {
-          const name = get(entry, ['name']);
-          const text = get(entry, ['value']);
-          if (typeof name !== 'string' || typeof text !== 'string') return;
-          const entryPath: PathSegment[] = [...spec, list, ci, 'env', ei];
-          const field = fieldPath([...entryPath, 'value']);
-          const place: ErrorPlace = { resource, field, ...file };
-          const where = `container ${containerName} variable ${name}`;
-          if (looksLikeToken(text)) {
-            const planned = planToken(text, { namespace: home.namespace, name: home.name, key: name }, place, errors);
-            if (planned) values.push({ value: planned, field, entryPath, container: containerName, name, outputName: name });
-            return;
-          }
-          const prefix = config.env.prefixes.find((p) => name.startsWith(p) && name.length > p.length);
-          if (prefix === undefined) return;
-          const outputName = name.slice(prefix.length);
-          const off = 'set env.prefixes (or envPrefixes in a ConfigMap config) to [] if this is not a shush value';
-          if (names.has(outputName)) {
-            errors.push(inputError(`${where} and ${outputName} are both set; the shush form would define ${outputName} twice`, place, 'remove one of them'));
-            return;
-          }
-          const compact = text.replace(/\s+/g, '');
-          if (!base64.test(compact) || compact.length % 4 !== 0) {
-            errors.push(inputError(`${where} has the shush prefix ${prefix} but its value is not a base64 KMS ciphertext`, place, off));
-            return;
-          }
-          const ciphertext = new Uint8Array(Buffer.from(compact, 'base64'));
-          values.push({
-            value: { form: 'shush', ciphertext, ciphertextText: compact, context: config.env.context, home: { namespace: home.namespace, name: home.name, key: outputName }, place },
-            field,
-            entryPath,
-            container: containerName,
-            name,
-            outputName,
-          });
-        });
-      });
+  for (const entry of entries) {
+    const { name, container } = entry;
+    const field = fieldPath([...entry.entryPath, 'value']);
+    const place: ErrorPlace = { resource, field, ...file };
+    const where = `container ${container} variable ${name}`;
+    const found = { field, entryPath: entry.entryPath, container, name };
+    if (looksLikeToken(entry.value)) {
+      const planned = planToken(entry.value, homeOf(value, 'env', name, policy.orchestrator), place, errors);
+      if (planned) values.push({ value: planned, ...found, outputName: name });
+      continue;
     }
+    const prefix = config.env.prefixes.find((p) => name.startsWith(p) && name.length > p.length);
+    if (prefix === undefined) continue;
+    const outputName = name.slice(prefix.length);
+    const off = 'set env.prefixes (or envPrefixes in a ConfigMap config) to [] if this is not a shush value';
+    if (entry.siblings.has(outputName)) {
+      errors.push(inputError(`${where} and ${outputName} are both set; the shush form would define ${outputName} twice`, place, 'remove one of them'));
+      continue;
+    }
+    const compact = entry.value.replace(/\s+/g, '');
+    // KMS ciphertext blobs are at most 6,144 bytes.
+    if (!base64.test(compact) || compact.length % 4 !== 0 || compact.length > 8192) {
+      errors.push(inputError(`${where} has the shush prefix ${prefix} but its value is not a base64 KMS ciphertext`, place, off));
+      continue;
+    }
+    const context = shushContext(config.env.context, namespace, policy.allowedNamespaces, place, where);
+    if (context instanceof KmsecretError) {
+      errors.push(context);
+      continue;
+    }
+    const ciphertext = new Uint8Array(Buffer.from(compact, 'base64'));
+    const shush: PlannedValue = { form: 'shush', ciphertext, ciphertextText: compact, context, home: { namespace, name: nameOf(value), key: outputName }, place };
+    values.push({ value: shush, ...found, outputName });
   }
   if (values.length === 0 || errors.length > before) return undefined;
   const override = annotationsOf(value)[envOutputAnnotation];
   if (override !== undefined && override !== 'secretRef' && override !== 'inline') {
-    errors.push(inputError(`annotation ${envOutputAnnotation} must be secretRef or inline, not "${override}"`, { resource, field: `metadata.annotations["${envOutputAnnotation}"]`, ...file }));
+    errors.push(inputError(`annotation ${envOutputAnnotation} must be secretRef or inline`, { resource, field: `metadata.annotations["${envOutputAnnotation}"]`, ...file }));
     return undefined;
   }
   const output = (override as EnvOutput | undefined) ?? config.env.output;
   if (output === 'secretRef') {
     for (const v of values) {
-      const key = `${v.container}.${v.outputName}`;
-      if (!secretKeyPattern.test(key)) {
+      if (!secretKeyPattern.test(`${v.container}.${v.outputName}`)) {
         errors.push(inputError(`variable ${v.outputName} cannot be a Secret key (letters, digits, "-", "_", "." only)`, v.value.place, `annotate the workload ${envOutputAnnotation}: inline`));
       }
     }
   }
-  const name = String(metadataOf(value).name ?? '');
-  return { item, resource, output, values, secretName: generatedSecretName(name, values), namespace: home.namespace };
+  return { item, resource, output, values, secretName: generatedSecretName(nameOf(value), values), namespace };
 }

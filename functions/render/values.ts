@@ -6,10 +6,12 @@
 //          ciphertext — the reason to move to tokens.
 //
 // Both reduce to "unwrap this blob with this provider, key and context", so the
-// decrypt stage batches them the same way.
+// decrypt stage batches them the same way (keys/key-service.ts).
 import type { ErrorPlace } from '../errors.js';
-import { contextKey, type EncryptionContext, encryptionContext, type Home } from '../token/binding.js';
-import type { ProviderName, Token } from '../token/token.js';
+import { type UnwrapRequest, unwrapId } from '../keys/key-service.js';
+import type { EncryptionContext } from '../providers/provider.js';
+import { encryptionContext } from '../token/binding.js';
+import type { Token } from '../token/token.js';
 
 export type PlannedValue =
   | { form: 'token'; token: Token; place: ErrorPlace }
@@ -19,36 +21,21 @@ export type PlannedValue =
       ciphertextText: string;
       context: EncryptionContext;
       /** Where it sits (namespace, workload, variable), for placeholders; shush binds nothing itself. */
-      home: Home;
+      home: { namespace: string; name: string; key: string };
       place: ErrorPlace;
     };
 
-/** One provider call: everything values sharing it have in common. */
-export interface Unwrap {
-  provider: ProviderName;
-  /** '' when the blob itself names the key (shush). */
-  keyId: string;
-  wrapped: Uint8Array;
-  context: EncryptionContext;
-}
+/** Every value's plaintext, after the decrypt stage (or its placeholder). */
+export type Plaintexts = ReadonlyMap<PlannedValue, Uint8Array>;
 
-export function unwrapOf(value: PlannedValue, contextOf: (token: Token) => EncryptionContext): Unwrap {
+/** The provider call a value needs. */
+export function unwrapOf(value: PlannedValue): UnwrapRequest {
   if (value.form === 'shush') return { provider: 'aws', keyId: '', wrapped: value.ciphertext, context: value.context };
   const { token } = value;
-  return { provider: token.provider, keyId: token.keyId, wrapped: token.wrappedKey, context: contextOf(token) };
+  return { provider: token.provider, keyId: token.keyId, wrapped: token.wrappedKey, context: encryptionContext(token.binding) };
 }
 
-function id(provider: string, keyId: string, wrappedText: string, context: EncryptionContext): string {
-  return [provider, keyId, wrappedText, contextKey(context)].join('\u0000');
-}
-
-/** Values with equal group ids share one provider call. */
-export function groupId(value: PlannedValue, unwrap: Unwrap): string {
-  const wrappedText = value.form === 'shush' ? value.ciphertextText : value.token.wrappedKeyText;
-  return id(unwrap.provider, unwrap.keyId, wrappedText, unwrap.context);
-}
-
-/** The same grouping for tokens found by the CLI (rotate, set, edit): one data key, one id. */
-export function tokenGroupId(token: Token): string {
-  return id(token.provider, token.keyId, token.wrappedKeyText, encryptionContext(token.binding));
+/** Values with equal ids share one provider call. */
+export function unwrapIdOf(value: PlannedValue): string {
+  return unwrapId(unwrapOf(value), value.form === 'shush' ? value.ciphertextText : value.token.wrappedKeyText);
 }

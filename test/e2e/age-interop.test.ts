@@ -4,10 +4,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { open, seal } from '../../functions/crypto/envelope.js';
+import { open, seal } from '../../functions/crypto/aes-gcm.js';
 import { fromBase64url, toBase64url } from '../../functions/token/base64url.js';
 import { bindingFor } from '../../functions/token/binding.js';
-import { aadFor, formatToken, tokenHead } from '../../functions/token/token.js';
+import { aadFor, formatToken } from '../../functions/token/token.js';
 import { decodeData, parseList, resourceList, yaml } from '../helpers/resource-list.js';
 import { cleanEnv, run, runCli, runFn } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -43,7 +43,7 @@ describeWith(['age', 'age-keygen'], 'age CLI interoperability', () => {
     const dataKey = new Uint8Array(readFileSync(keyOut));
     expect(dataKey.length).toBe(32);
     const fields = token.split(':');
-    const aad = aadFor(bindingFor('strict', { namespace: 'team-a', name: 'app', key: 'K' }));
+    const aad = aadFor(bindingFor('strict', { use: 'secret', namespace: 'team-a', name: 'app', key: 'K' }));
     expect(new TextDecoder().decode(open(dataKey, fromBase64url(fields[5] as string) as Uint8Array, aad))).toBe('interop-value');
   });
 
@@ -54,9 +54,8 @@ describeWith(['age', 'age-keygen'], 'age CLI interoperability', () => {
     const wrapped = await run('age', ['-r', recipient, '-o', join(dir, 'datakey.age'), keyFile]);
     expect(wrapped.code, wrapped.stderr).toBe(0);
     const wrappedBytes = new Uint8Array(readFileSync(join(dir, 'datakey.age')));
-    const binding = bindingFor('strict', { namespace: 'team-a', name: 'app', key: 'K' });
-    const head = tokenHead('age', { keyId: recipient, binding }, wrappedBytes);
-    const token = formatToken(head, seal(dataKey, new TextEncoder().encode('made-with-age-cli'), aadFor(binding)));
+    const binding = bindingFor('strict', { use: 'secret', namespace: 'team-a', name: 'app', key: 'K' });
+    const token = formatToken({ provider: 'age', keyId: recipient, binding, wrapped: wrappedBytes, sealed: seal(dataKey, new TextEncoder().encode('made-with-age-cli'), aadFor(binding)) });
     const list = resourceList([yaml({ apiVersion: 'kmsecret.dev/v1alpha1', kind: 'KmsSecret', metadata: { name: 'app', namespace: 'team-a' }, data: { K: token } })]);
     const result = await runFn(list, cleanEnv({ KMSECRET_AGE_KEY_FILE: identityFile }));
     expect(result.code, result.stderr).toBe(0);

@@ -73,7 +73,7 @@ describe('create', () => {
     const noKey = await runCli(['create', 'x', '-n', 'ns', '--from-literal', 'A=b'], { env });
     expect(noKey.stderr).toMatch(/no key given\n\s+hint: pass --key age1/);
     const badKey = await runCli(['create', 'x', '-n', 'ns', '--key', 'nonsense', '--from-literal', 'A=b'], { env });
-    expect(badKey.stderr).toMatch(/--key nonsense is neither an age recipient/);
+    expect(badKey.stderr).toMatch(/--key "nonsense" is neither an age recipient/);
     const badLiteral = await runCli(['create', 'x', '-n', 'ns', '--key', recipient, '--from-literal', 'hunter2-no-equals'], { env });
     expect(badLiteral.code).toBe(2);
     expectNoPlaintext(badLiteral.stderr, ['hunter2-no-equals']);
@@ -101,17 +101,19 @@ ${tokens}`;
     writeFileSync(file, text);
   });
 
-  it('adds a key in sorted position as one new line, joining the file\'s data key', async () => {
+  it('adds a key in sorted position as one new line, under a data key of its own made by this run', async () => {
     const result = await runCli(['set', file, 'C_KEY=sea'], { env });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe(`${file}: C_KEY (added)\n`);
     const after = readFileSync(file, 'utf8');
     const changes = changedLines(text, after);
     expect(changes).toHaveLength(1);
-    expect(changes[0]).toMatch(/^  C_KEY: kmsecret:v1:age:/);
+    expect(changes[0]).toMatch(/^  C_KEY: kmsecret:v2:age:/);
     expect(after.split('\n').findIndex((l) => l.startsWith('  C_KEY'))).toBe(after.split('\n').findIndex((l) => l.startsWith('  B_KEY')) + 1);
     const wrapped = (line: string | undefined) => line?.split(':')[5];
-    expect(wrapped(after.match(/C_KEY: .*/)?.[0])).toBe(wrapped(after.match(/B_KEY: .*/)?.[0]));
+    // Never the file's data key: whoever made that one could read what is added.
+    expect(wrapped(after.match(/C_KEY: .*/)?.[0])).not.toBe(wrapped(after.match(/B_KEY: .*/)?.[0]));
+    expect(wrapped(after.match(/D_KEY: .*/)?.[0])).toBe(wrapped(after.match(/B_KEY: .*/)?.[0]));
     expect(await renderFile(file)).toEqual({ B_KEY: 'bee', C_KEY: 'sea', D_KEY: 'dee' });
   });
 
@@ -122,7 +124,7 @@ ${tokens}`;
     const after = readFileSync(file, 'utf8');
     const changes = changedLines(text, after);
     expect(changes).toHaveLength(2);
-    expect(changes[0]).toMatch(/^  D_KEY: kmsecret:v1:age:\S+ # rotated yearly$/);
+    expect(changes[0]).toMatch(/^  D_KEY: kmsecret:v2:age:\S+ # rotated yearly$/);
     expect(await renderFile(file)).toEqual({ B_KEY: 'bee', D_KEY: 'new-dee' });
   });
 
@@ -152,7 +154,7 @@ ${tokens}`;
 
 describe('with AWS KMS', () => {
   const kms = useKmsServer();
-  it('create costs one GenerateDataKey; set on a decryptable file one Decrypt and no new data key', async () => {
+  it('create costs one GenerateDataKey; set a new key one GenerateDataKey and no Decrypt; rotate --rekey merges them', async () => {
     kms.server().createKey({ alias: 'alias/team-a' });
     const awsFile = join(dir, 'aws.kmsecret.yaml');
     const aws = awsEnv(kms.server().endpoint);
@@ -163,8 +165,16 @@ describe('with AWS KMS', () => {
     kms.server().reset();
     const set = await runCli(['set', awsFile, 'D=4'], { env: aws });
     expect(set.code, set.stderr).toBe(0);
-    expect(kms.server().count('Decrypt')).toBe(1);
-    expect(kms.server().count('GenerateDataKey')).toBe(0);
+    expect(kms.server().count('Decrypt')).toBe(0);
+    expect(kms.server().count('GenerateDataKey')).toBe(1);
+    kms.server().reset();
+    expect(await renderFile(awsFile, aws)).toEqual({ A: '1', B: '2', C: '3', D: '4' });
+    expect(kms.server().count('Decrypt')).toBe(2);
+    kms.server().reset();
+    const rekeyed = await runCli(['rotate', '--rekey', awsFile], { env: aws });
+    expect(rekeyed.code, rekeyed.stderr).toBe(0);
+    expect(rekeyed.stderr).toBe(`${awsFile}: sealed 4 values again under 1 fresh data key\n`);
+    expect([kms.server().count('Decrypt'), kms.server().count('GenerateDataKey')]).toEqual([2, 1]);
     kms.server().reset();
     expect(await renderFile(awsFile, aws)).toEqual({ A: '1', B: '2', C: '3', D: '4' });
     expect(kms.server().count('Decrypt')).toBe(1);

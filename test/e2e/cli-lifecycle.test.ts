@@ -4,18 +4,19 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { editorRuns, editorScript as scriptedEditorScript, scriptedEditor } from '../helpers/editor.js';
 import { awsEnv, useKmsServer } from '../helpers/kms.js';
 import { expectNoPlaintext } from '../helpers/leaks.js';
 import { writeFiles } from '../helpers/packages.js';
 import { decodeData, parseList, resourceList } from '../helpers/resource-list.js';
-import { cleanEnv, cliBin, repoRoot, runCli, runFn } from '../helpers/run.js';
+import { cleanEnv, cliBin, runCli, runFn } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
 import { describeWith } from '../helpers/tools.js';
 
 const dir = tempDir();
 let recipient: string;
 let env: NodeJS.ProcessEnv;
-const editor = join(repoRoot, 'test', 'e2e', 'bin', 'scripted-editor.mjs');
+const editor = scriptedEditor;
 
 beforeAll(async () => {
   const keyFile = join(dir, 'age.key');
@@ -52,18 +53,7 @@ function lineDiff(a: string, b: string): { added: string[]; removed: string[] } 
   return { added: right.filter((l) => !left.includes(l)), removed: left.filter((l) => !right.includes(l)) };
 }
 
-function editorScript(name: string, steps: object[]): { script: string; log: string } {
-  const script = join(dir, `${name}.editor.json`);
-  const log = join(dir, `${name}.editor.log`);
-  writeFileSync(script, JSON.stringify({ log, steps }));
-  return { script, log };
-}
-
-const editorRuns = (log: string) =>
-  readFileSync(log, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { file: string; mode: number; text: string });
+const editorScript = (name: string, steps: object[]) => scriptedEditorScript(dir, name, steps);
 
 describe('edit', () => {
   it('re-encrypts only what changed, adds and removes keys, keeps every other byte; the temp file is 0600 and gone', async () => {
@@ -117,13 +107,17 @@ describe('edit', () => {
   it('removes the temp file on Ctrl-C', async () => {
     const file = await freshFile('edit-int');
     const before = readFileSync(file, 'utf8');
-    const { script, log } = editorScript('int', [{ sleep: 5000 }]);
+    const release = join(dir, 'edit-int.release');
+    const { script, log } = editorScript('int', [{ waitFor: release }]);
     const child = spawn(process.execPath, [cliBin, 'edit', file], { env: { ...env, EDITOR_SCRIPT: script }, stdio: 'ignore' });
-    for (let i = 0; i < 100 && !existsSync(log); i++) await new Promise((r) => setTimeout(r, 50));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (c, signal) => resolve(c ?? (signal ? 130 : null))));
+    // The editor is open (it logged the file it was given) and stays open until released.
+    while (!existsSync(log) || editorRuns(log).length === 0) await new Promise((r) => setTimeout(r, 20));
     const tempFile = editorRuns(log)[0]?.file as string;
     expect(existsSync(tempFile)).toBe(true);
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c, signal) => resolve(c ?? (signal ? 130 : null))));
+    const code = await closed;
+    writeFileSync(release, '');
     expect(code).not.toBe(0);
     expect(existsSync(tempFile)).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe(before);
@@ -146,7 +140,7 @@ describe('decrypt', () => {
     const json = JSON.parse((await runCli(['decrypt', file, '--format', 'json'], { env })).stdout);
     expect(decodeData(json)).toEqual(values);
     const envOut = await runCli(['decrypt', file, '--format', 'env'], { env });
-    expect(envOut.stdout).toBe('API_TOKEN=lc-api-t0ken\nDB_PASSWORD=lc-db-passw0rd\nNOTES="line one\\nline two\\n"\n');
+    expect(envOut.stdout).toBe("API_TOKEN=lc-api-t0ken\nDB_PASSWORD=lc-db-passw0rd\nNOTES='line one\nline two\n'\n");
     const out = join(dir, 'dec.out');
     expect((await runCli(['decrypt', file, '-o', out], { env })).code).toBe(0);
     expect(statSync(out).mode & 0o777).toBe(0o600);
@@ -197,7 +191,7 @@ describe('rotate', () => {
     expect(changes.removed).toHaveLength(3);
     expect(after).toContain('# rotate yearly');
     // the sealed values are the same bytes: only the key and the wrapped data key moved
-    const sealed = (text: string) => [...text.matchAll(/kmsecret:v1:\S+/g)].map((m) => m[0].split(':').pop());
+    const sealed = (text: string) => [...text.matchAll(/kmsecret:v2:\S+/g)].map((m) => m[0].split(':').pop());
     expect(sealed(after)).toEqual(sealed(before));
     expect(after).toContain(Buffer.from(`{"keyId":"${newKey}"`).toString('base64url').slice(0, 30));
     expect(await rendered(file, aws)).toEqual(values);
@@ -217,7 +211,8 @@ describe('rotate', () => {
     const { script } = editorScript('aws', [{ replace: [['lc-db-passw0rd', 'lc-db-NEW']] }]);
     const edited = await runCli(['edit', file], { env: { ...aws, EDITOR_SCRIPT: script } });
     expect(edited.code, edited.stderr).toBe(0);
-    expect(kms.server().count('GenerateDataKey')).toBe(0);
+    // The changed value gets a data key made by this edit, never the file's old one.
+    expect(kms.server().count('GenerateDataKey')).toBe(1);
     expect((await rendered(file, aws)).DB_PASSWORD).toBe('lc-db-NEW');
     const checked = await runCli(['check', '--decrypt', file], { env: aws });
     expect(checked.code, checked.stdout).toBe(0);
@@ -266,13 +261,13 @@ describe('check (offline)', () => {
     const result = await runCli(['check', join(checkDir, 'broken')], { env: cleanEnv() });
     expect(result.code).toBe(3);
     const out = result.stdout;
-    expect(out).toMatch(/moved\.kmsecret\.yaml:\d+ KmsSecret team-a\/renamed data\.API_TOKEN: value was encrypted for namespace team-a, name ck-ok/);
+    expect(out).toMatch(/moved\.kmsecret\.yaml:\d+ KmsSecret team-a\/renamed data\.API_TOKEN: value was encrypted as a Secret value for namespace team-a, name ck-ok/);
     expect(out).toMatch(/truncated\.kmsecret\.yaml:9 KmsSecret team-a\/ck-ok data\.API_TOKEN: value is truncated or malformed/);
     expect(out).toMatch(/schema\.kmsecret\.yaml:\d+ KmsSecret team-a\/ck-ok stringData: KmsSecret field stringData is not a field of this kind/);
     expect(out).toMatch(/syntax\.yaml:\d+: is not valid YAML/);
     expect(out).toMatch(/stray\.yaml:6 ConfigMap stray data\.A: holds a kmsecret token where kmsecret-fn does not decrypt/);
     expect(out).toMatch(/plain-secret\.yaml:\d+ Secret oops stringData: is a plain Secret with stringData/);
-    expect(out).toMatch(/overlay\/app\.kmsecret\.yaml KmsSecret team-a\/ck-ok: kustomization .* renders this KmsSecret into namespace team-b, but its values are bound to namespace team-a/);
+    expect(out).toMatch(/overlay\/app\.kmsecret\.yaml:9 KmsSecret team-b\/ck-ok data\.API_TOKEN: value was encrypted as a Secret value for namespace team-a, .*not as a Secret value for namespace team-b, .*\(.*overlay\/kustomization\.yaml renders it into namespace team-b\)/);
     expectNoPlaintext(out + result.stderr, ['hunter2']);
     const json = JSON.parse((await runCli(['check', join(checkDir, 'broken'), '--output', 'json'], { env: cleanEnv() })).stdout);
     expect(json.ok).toBe(false);
@@ -355,7 +350,7 @@ describe('diff', () => {
     expect(readFileSync(join(repo, '.gitattributes'), 'utf8')).toBe('*.kmsecret.yaml diff=kmsecret\n');
     const patch = git('diff', 'HEAD~1', 'HEAD', '--', 'app.kmsecret.yaml');
     const changed = patch.split('\n').filter((l) => /^[+-] /.test(l));
-    expect(changed.every((l) => / key=age1\S+ datakey=[0-9a-f]{10} value=[0-9a-f]{10}/.test(l))).toBe(true);
+    expect(changed.every((l) => / key=age1\S+ use=secret scope=strict datakey=[0-9a-f]{10} value=[0-9a-f]{10}/.test(l))).toBe(true);
     expect(changed.map((l) => l.slice(0, l.indexOf(':')))).toEqual(['-  API_TOKEN', '+  API_TOKEN', '-  NOTES', '+  NEW_KEY']);
   });
 });

@@ -62,14 +62,14 @@ describe('KmsSecret among the items (transformer semantics, kpt eval)', () => {
     expect(out.items.map((i) => i.kind)).toEqual(['ConfigMap', 'Secret', 'ConfigMap']);
     const s = out.items[1] as Record<string, any>;
     expect(s.apiVersion).toBe('v1');
-    expect(s.metadata).toEqual({ name: 'app-secrets', namespace: 'team-a', labels: { app: 'web' }, annotations: { team: 'a' } });
+    expect(s.metadata).toEqual({ name: 'app-secrets', namespace: 'team-a', labels: { app: 'web' }, annotations: { team: 'a', 'kmsecret.dev/bound-namespace': 'team-a' } });
     expect(s.type).toBe('Opaque');
     expect(decodeData(s)).toEqual({ DB_PASSWORD: plaintexts[0], API_TOKEN: plaintexts[1], 'notes.txt': plaintexts[2] });
     // The untouched items, exactly as they were written.
     const cm = resourceList([configMap]).split('items:\n')[1] as string;
     expect(result.stdout).toContain(cm);
     expect(result.stdout).toContain(cm.replace('tricky', 'after'));
-    expect(result.stdout).not.toMatch(/kmsecret:v1/);
+    expect(result.stdout).not.toMatch(/kmsecret:v[0-9]/);
   });
 
   it('passes a list with nothing of ours through unchanged', async () => {
@@ -109,7 +109,7 @@ describe('the kustomize generator form', () => {
     expect(result.code, result.stderr).toBe(0);
     const out = parseList(result.stdout);
     expect(out.items).toHaveLength(1);
-    expect(out.items[0]?.metadata.annotations).toEqual({ team: 'a', 'kustomize.config.k8s.io/needs-hash': 'true' });
+    expect(out.items[0]?.metadata.annotations).toEqual({ team: 'a', 'kmsecret.dev/bound-namespace': 'team-a', 'kustomize.config.k8s.io/needs-hash': 'true' });
     expect(decodeData(out.items[0] as Record<string, any>).DB_PASSWORD).toBe(plaintexts[0]);
   });
 });
@@ -118,7 +118,7 @@ describe('a value that cannot be decrypted fails the whole render', () => {
   it('when the token was copied into another Secret', async () => {
     const moved = secret.replace('name: app-secrets', 'name: other-secrets');
     const result = await runFn(resourceList([configMap, moved]), env());
-    expectFailure(result, 3, /KmsSecret team-a\/other-secrets data\.DB_PASSWORD: value was encrypted for namespace team-a, name app-secrets, key DB_PASSWORD \(strict\), not for namespace team-a, name other-secrets/);
+    expectFailure(result, 3, /KmsSecret team-a\/other-secrets data\.DB_PASSWORD: value was encrypted as a Secret value for namespace team-a, name app-secrets, key DB_PASSWORD \(strict\), not as a Secret value for namespace team-a, name other-secrets/);
     expect(result.stderr).toMatch(/hint: .*kmsecret set/);
   });
 
@@ -126,7 +126,7 @@ describe('a value that cannot be decrypted fails the whole render', () => {
     const t = await tokens(key.provider, key.recipient, { name: 'x', namespace: 'team-b', data: { A: 'one' } });
     const other = yaml({ apiVersion: 'kmsecret.dev/v1alpha1', kind: 'KmsSecret', metadata: { name: 'x', namespace: 'team-a' }, data: { B: t.A } });
     const result = await runFn(resourceList([other]), env());
-    expectFailure(result, 3, /data\.B: value was encrypted for namespace team-b, name x, key A \(strict\)/);
+    expectFailure(result, 3, /data\.B: value was encrypted as a Secret value for namespace team-b, name x, key A \(strict\)/);
   });
 
   it('when a token was tampered with (header, data key or value)', async () => {
@@ -136,7 +136,7 @@ describe('a value that cannot be decrypted fails the whole render', () => {
     for (const [field, code, message] of [
       [5, 4, /value does not decrypt: the token was tampered with or truncated/],
       [4, 4, /age: .*(damaged|can open)/],
-      [3, 3, /damaged header|was encrypted for/],
+      [3, 3, /damaged header|was encrypted as/],
     ] as const) {
       const broken = fields.map((f, i) => (i === field ? flip(f, Math.floor(f.length / 2)) : f)).join(':');
       const result = await runFn(resourceList([secret.replace(token, broken)]), env());
@@ -148,7 +148,8 @@ describe('a value that cannot be decrypted fails the whole render', () => {
     const token = secret.match(/DB_PASSWORD: (\S+)/)?.[1] as string;
     for (const [broken, message] of [
       [token.slice(0, 200), /truncated or malformed/],
-      [token.replace('kmsecret:v1:', 'kmsecret:v7:'), /format v7, which this kmsecret does not read/],
+      [token.replace('kmsecret:v2:', 'kmsecret:v7:'), /a token of a format this kmsecret does not read.*\n.*hint: upgrade kmsecret/],
+      [token.replace('kmsecret:v2:', 'kmsecret:v1:'), /is a v1 token, which this kmsecret no longer decrypts.*\n.*hint: convert the file once with `kmsecret rotate --rekey FILE`/],
       ['plain-text-value', /data\.DB_PASSWORD.*is not a kmsecret token/],
     ] as const) {
       const result = await runFn(resourceList([secret.replace(token, broken)]), env());
@@ -158,7 +159,7 @@ describe('a value that cannot be decrypted fails the whole render', () => {
 
   it('when no identity can open it, or there is no identity at all', async () => {
     const stranger = await ageKey();
-    expectFailure(await runFn(resourceList([secret]), cleanEnv(stranger.env)), 4, /none of your age identities can open this data key; it was written for age1/);
+    expectFailure(await runFn(resourceList([secret]), cleanEnv(stranger.env)), 4, /none of your age identities can open this data key \(it is encrypted to 1 X25519 recipient\)/);
     expectFailure(await runFn(resourceList([secret]), cleanEnv({ XDG_CONFIG_HOME: '/nonexistent', HOME: '/nonexistent' })), 4, /no age identity: cannot read .*age\.key.*\n.*hint: set KMSECRET_AGE_KEY_FILE/);
     expectFailure(await runFn(resourceList([secret]), cleanEnv({ KMSECRET_AGE_KEY: 'not a key' })), 4, /KMSECRET_AGE_KEY does not hold age identities/);
   });
@@ -166,11 +167,11 @@ describe('a value that cannot be decrypted fails the whole render', () => {
 
 describe('bad input gets a clear error', () => {
   it.each([
-    ['malformed YAML', resourceList([`${configMap}  bad: [unclosed\n`]), 3, /items\[0\]: is not valid YAML/],
+    ['malformed YAML in an item with a token', resourceList([`${configMap}  bad: [unclosed kmsecret:v2:x\n`]), 3, /items\[0\]: is not valid YAML/],
     ['not a ResourceList', 'apiVersion: v1\nkind: ConfigMap\n', 3, /stdin is not a ResourceList \(found apiVersion v1, kind ConfigMap\)/],
     ['empty stdin', '', 3, /stdin is empty/],
     ['several documents', `${resourceList([])}---\n${resourceList([])}`, 3, /not valid YAML/],
-    ['an item that is not a mapping', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- just a string with kmsecret in it\n', 3, /items\[0\]: is not a mapping/],
+    ['an item with a token that is not a mapping', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- just a string with kmsecret:v2:x in it\n', 3, /items\[0\]: is not a mapping/],
     ['an unknown function config kind', resourceList([], 'apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n'), 3, /function config of kind Service is not one kmsecret-fn reads/],
     ['an unknown ConfigMap config key', resourceList([], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  mdoe: placeholder\n'), 3, /unknown key mdoe/],
     ['a config of the wrong type', resourceList([], 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: x\nconcurrency: many\n'), 3, /KmsSecretTransformer field concurrency must be integer/],
@@ -227,6 +228,6 @@ describe('placeholder mode', () => {
 
   it('still refuses a token that sits where it was not bound', async () => {
     const moved = secret.replace('name: app-secrets', 'name: other');
-    expectFailure(await runFn(resourceList([moved]), cleanEnv({ KMSECRET_PLACEHOLDER: 'true' })), 3, /was encrypted for/);
+    expectFailure(await runFn(resourceList([moved]), cleanEnv({ KMSECRET_PLACEHOLDER: 'true' })), 3, /was encrypted as/);
   });
 });

@@ -5,12 +5,7 @@ import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KmsecretError, KmsecretErrors } from '../../functions/errors.js';
-import { readResourceList, writeResourceList } from '../../functions/krm/resource-list.js';
-import { readConfig } from '../../functions/model/config.js';
-import { AgeProvider } from '../../functions/providers/age.js';
-import type { KeyProvider } from '../../functions/providers/provider.js';
-import type { ProviderSet } from '../../functions/providers/registry.js';
-import { render } from '../../functions/render/render.js';
+import { renderText as renderInProcess } from '../helpers/render.js';
 import { ageKey, type AgeKey, kmsSecretYaml } from '../helpers/fixtures.js';
 import { expectNoPlaintext } from '../helpers/leaks.js';
 import { parseList, resourceList, yaml } from '../helpers/resource-list.js';
@@ -25,19 +20,15 @@ beforeAll(async () => {
 });
 
 interface Bounded extends RunResult {
-  ms: number;
   rssMiB?: number;
 }
 
-/** kmsecret-fn under /usr/bin/time where it exists, to bound memory as well as time. */
+/** kmsecret-fn under /usr/bin/time where it exists, to bound its memory. */
 async function bounded(stdin: string | Uint8Array, env = cleanEnv(key.env)): Promise<Bounded> {
-  const started = Date.now();
   const timeBin = existsSync('/usr/bin/time');
-  const result = timeBin
-    ? await run('/usr/bin/time', ['-f', 'RSS_KB=%M', process.execPath, fnBin], { stdin, env, timeoutMs: 60_000 })
-    : await run(process.execPath, [fnBin], { stdin, env, timeoutMs: 60_000 });
+  const result = timeBin ? await run('/usr/bin/time', ['-f', 'RSS_KB=%M', process.execPath, fnBin], { stdin, env }) : await run(process.execPath, [fnBin], { stdin, env });
   const rss = /RSS_KB=(\d+)\s*$/.exec(result.stderr);
-  return { ...result, stderr: result.stderr.replace(/(Command exited with non-zero status \d+\n)?RSS_KB=\d+\s*$/, ''), ms: Date.now() - started, ...(rss ? { rssMiB: Number(rss[1]) / 1024 } : {}) };
+  return { ...result, stderr: result.stderr.replace(/(Command exited with non-zero status \d+\n)?RSS_KB=\d+\s*$/, ''), ...(rss ? { rssMiB: Number(rss[1]) / 1024 } : {}) };
 }
 
 function expectCleanFailure(result: Bounded, message: RegExp): void {
@@ -46,35 +37,58 @@ function expectCleanFailure(result: Bounded, message: RegExp): void {
   expect(result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   expect(parseList(result.stdout).items).toEqual([]);
   expectNoPlaintext(result.stdout + result.stderr, plaintexts);
-  expect(result.ms).toBeLessThan(20_000);
   if (result.rssMiB !== undefined) expect(result.rssMiB).toBeLessThan(1024);
 }
 
+/** An item kmsecret does not change passes through as it came, however it is written (kpt passed it). */
+function expectPassThrough(result: Bounded, input: string): void {
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stderr).toBe('');
+  expect(result.stdout === input).toBe(true);
+}
+
 const head = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n';
+const someToken = 'kmsecret:v2:age:eyJ4IjoxfQ:AAAA:AAAA';
 
 describe('a corpus of nasty YAML', () => {
-  it('an alias bomb', async () => {
-    const lines = ['- apiVersion: v1', '  kind: ConfigMap', '  metadata: {name: bomb}', '  data:', '    a0: &a0 "kmsecret"'];
+  const bomb = (a0: string) => {
+    const lines = ['- apiVersion: v1', '  kind: ConfigMap', '  metadata: {name: bomb}', '  data:', `    a0: &a0 "${a0}"`];
     for (let i = 1; i < 24; i++) lines.push(`    a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(',')}]`);
-    expectCleanFailure(await bounded(`${head}${lines.join('\n')}\n`), /Excessive alias count/);
+    return `${head}${lines.join('\n')}\n`;
+  };
+
+  it('an alias bomb: refused where it could hide a token, passed through where it holds nothing of ours', async () => {
+    expectCleanFailure(await bounded(bomb(someToken)), /Excessive alias count/);
+    expectPassThrough(await bounded(bomb('just data')), bomb('just data'));
   });
 
   it('nesting a hundred thousand levels deep, in flow and in block style', async () => {
-    const flow = `${head}- kind: ConfigMap\n  note: kmsecret\n  data:\n    x: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`;
-    expectCleanFailure(await bounded(flow), /nests too deeply to read/);
-    let block = `${head}- kind: X\n  note: kmsecret\n  a:\n`;
+    const flow = (note: string) => `${head}- kind: ConfigMap\n  note: ${note}\n  data:\n    x: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`;
+    expectCleanFailure(await bounded(flow(someToken)), /nests too deeply to read/);
+    expectPassThrough(await bounded(flow('kmsecret')), flow('kmsecret'));
+    let block = `${head}- kind: X\n  note: ${someToken}\n  a:\n`;
     for (let i = 0; i < 3000; i++) block += `${'  '.repeat(i + 2)}k${i}:\n`;
     expectCleanFailure(await bounded(block), /nests too deeply to read|not valid YAML/);
   });
 
   it('duplicate keys, several documents, items that are not objects, no ResourceList at all', async () => {
-    expectCleanFailure(await bounded(`${head}- apiVersion: kmsecret.dev/v1alpha1\n  kind: KmsSecret\n  metadata:\n    name: a\n    name: b\n`), /Map keys must be unique/);
+    expectCleanFailure(await bounded(`${head}- apiVersion: kmsecret.dev/v1alpha1\n  kind: KmsSecret\n  metadata:\n    name: a\n    name: b\n`), /the key "name" appears twice in one mapping/);
     expectCleanFailure(await bounded(`${resourceList([secret])}---\n${resourceList([])}`), /not valid YAML/);
-    for (const item of ['- 42', '- [a, kmsecret]', '- "kmsecret"', '- ~', '- !!binary aGVsbG8=']) {
+    for (const item of [`- [a, "${someToken}"]`, `- "${someToken}"`]) {
       expectCleanFailure(await bounded(`${head}${item}\n`), /is not a mapping/);
     }
+    for (const item of ['- 42', '- [a, kmsecret]', '- ~', '- !!binary aGVsbG8=']) expectPassThrough(await bounded(`${head}${item}\n`), `${head}${item}\n`);
     expectCleanFailure(await bounded('- just\n- a list\n'), /not a ResourceList/);
     expectCleanFailure(await bounded('{"kind": "ResourceList", "apiVersion": "config.kubernetes.io/v1", "items": {"not": "a list"}}'), /items is not a list/);
+  });
+
+  it('what upstream manifests hold and strict YAML refuses passes through when it is not ours (duplicate keys, many aliases, !!set)', async () => {
+    const dupes = `${head}- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: web\n    labels:\n      app: web\n      app: web\n  spec:\n    template:\n      spec:\n        containers:\n        - name: app\n          env:\n          - name: KMS_ENCRYPTED_X\n            valueFrom: {secretKeyRef: {name: s, key: k}}\n- kind: Secret\n  apiVersion: v1\n  metadata: {name: other}\n  type: Opaque\n  data: {a: b, a: c}\n`;
+    expectPassThrough(await bounded(dupes), dupes);
+    const anchors = `${head}- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: many, annotations: {note: KMS_ENCRYPTED_}}\n  data:\n    base: &b x\n${Array.from({ length: 100 }, (_, i) => `    k${i}: *b\n`).join('')}`;
+    expectPassThrough(await bounded(anchors), anchors);
+    const set = `${head}- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: set, annotations: {note: KMS_ENCRYPTED_}}\n  data: !!set {a: 1}\n`;
+    expectPassThrough(await bounded(set), set);
   });
 
   it('bytes that are not UTF-8', async () => {
@@ -82,15 +96,16 @@ describe('a corpus of nasty YAML', () => {
     expectCleanFailure(await bounded(new Uint8Array(bytes)), /stdin is not UTF-8 text/);
   });
 
-  it('a 50 MB scalar and a 100 MB ResourceList pass through unchanged, in bounded time and memory', async () => {
-    const huge = `${head}- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: big\n  data:\n    x: ${'A'.repeat(50_000_000)}\n`;
+  // Memory, not time, is what is bounded here (npm run bench measures 100 MB and the time).
+  it('a 20 MB scalar and a 20 MB ResourceList pass through unchanged, in bounded memory', async () => {
+    const huge = `${head}- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: big\n  data:\n    x: ${'A'.repeat(20_000_000)}\n`;
     const one = await bounded(huge);
     expect(one.code, one.stderr).toBe(0);
-    expect(one.stdout).toBe(huge);
+    expect(one.stdout === huge).toBe(true);
     const item = (i: number) => `- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm-${i}\n    annotations:\n      config.kubernetes.io/index: '0'\n  data:\n    date: 2020-01-01\n    text: |\n      ${'lorem ipsum '.repeat(30)}\n`;
     const parts = [head];
     let size = head.length;
-    for (let i = 0; size < 100_000_000; i++) {
+    for (let i = 0; size < 20_000_000; i++) {
       const text = item(i);
       parts.push(text);
       size += text.length;
@@ -99,18 +114,12 @@ describe('a corpus of nasty YAML', () => {
     const result = await bounded(big);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout === big).toBe(true);
-    expect(result.ms).toBeLessThan(20_000);
-    if (result.rssMiB !== undefined) expect(result.rssMiB).toBeLessThan(1024);
-  }, 120_000);
+    if (result.rssMiB !== undefined) expect(result.rssMiB).toBeLessThan(512);
+  });
 });
 
 describe('broken and hostile tokens', () => {
-  const age = (): ProviderSet => ({ get: async (): Promise<KeyProvider> => new AgeProvider({ KMSECRET_AGE_KEY: key.identity }) });
-  const renderText = async (text: string, env: NodeJS.ProcessEnv = {}) => {
-    const list = readResourceList(text);
-    const outcome = await render(list.items, readConfig(list.functionConfig, env), { providers: age(), retry: { maxAttempts: 1, baseMs: 0, capMs: 0, random: Math.random } });
-    return writeResourceList(list.apiVersion, list.indent, outcome.output, outcome.results);
-  };
+  const renderText = (text: string, env: NodeJS.ProcessEnv = {}) => renderInProcess(text, { KMSECRET_AGE_KEY: key.identity, ...env });
 
   it('any change to a token is refused with a clear error, never decrypted to something else', async () => {
     const token = /A: (\S+)/.exec(secret)?.[1] as string;
@@ -150,10 +159,10 @@ describe('broken and hostile tokens', () => {
   });
 
   it.each([
-    ['wrong version', (t: string) => t.replace('kmsecret:v1:', 'kmsecret:v2:'), /format v2/],
-    ['wrong provider', (t: string) => t.replace(':age:', ':vault:'), /unknown provider "vault"/],
+    ['wrong version', (t: string) => t.replace('kmsecret:v2:', 'kmsecret:v3:'), /a format this kmsecret does not read/],
+    ['wrong provider', (t: string) => t.replace(':age:', ':vault:'), /names a provider this kmsecret does not know/],
     ['base64 garbage', (t: string) => t.replace(/:[^:]+$/, ':!!!notbase64!!!'), /damaged or truncated value/],
-    ['a JSON header of the wrong shape', (t: string) => t.replace(/^(kmsecret:v1:age:)[^:]+/, `$1${Buffer.from('{"keyId":1}').toString('base64url')}`), /damaged header/],
+    ['a JSON header of the wrong shape', (t: string) => t.replace(/^(kmsecret:v2:age:)[^:]+/, `$1${Buffer.from('{"keyId":1}').toString('base64url')}`), /damaged header/],
     ['not a token at all', () => "'kmsecret:'", /no version/],
   ])('%s', async (_, mutate, message) => {
     const token = /A: (\S+)/.exec(secret)?.[1] as string;
@@ -161,7 +170,7 @@ describe('broken and hostile tokens', () => {
   });
 
   it('valid, but bound elsewhere; valid, for a key we cannot open', async () => {
-    await expect(renderText(resourceList([secret.replace('namespace: ns', 'namespace: other')]))).rejects.toMatchObject({ errors: expect.arrayContaining([expect.objectContaining({ message: expect.stringMatching(/was encrypted for namespace ns/) })]) });
+    await expect(renderText(resourceList([secret.replace('namespace: ns', 'namespace: other')]))).rejects.toMatchObject({ errors: expect.arrayContaining([expect.objectContaining({ message: expect.stringMatching(/was encrypted as a Secret value for namespace ns/) })]) });
     const stranger = await ageKey();
     const theirs = await kmsSecretYaml(stranger.provider, stranger.recipient, { name: 'app', namespace: 'ns', data: { A: 'x' } });
     await expect(renderText(resourceList([theirs]))).rejects.toMatchObject({ errors: [expect.objectContaining({ category: 'decrypt', message: expect.stringMatching(/none of your age identities/) })] });
@@ -194,9 +203,7 @@ describe('random ResourceLists with no tokens', () => {
       fc.asyncProperty(fc.array(resource, { maxLength: 5 }), async (items) => {
         const text = yaml({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items });
         fc.pre(!/kmsecret|KMS_ENCRYPTED_/i.test(text));
-        const list = readResourceList(text);
-        const outcome = await render(list.items, readConfig(list.functionConfig, {}), { providers: { get: async () => { throw new Error('no provider may be asked'); } }, retry: { maxAttempts: 1, baseMs: 0, capMs: 0, random: Math.random } });
-        const out = writeResourceList(list.apiVersion, list.indent, outcome.output, outcome.results);
+        const out = await renderInProcess(text, {}, { providers: { get: async () => { throw new Error('no provider may be asked'); } } });
         // Items are copied verbatim; the envelope around them is ours.
         expect(out.slice(out.indexOf('items:'))).toBe(text.slice(text.indexOf('items:')).replace(/^items: \[\]\n$/, 'items: []\n'));
       }),

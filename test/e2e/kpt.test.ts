@@ -3,8 +3,7 @@
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { Sealer } from '../../functions/crypto/sealer.js';
-import { ageKey, type AgeKey, kmsSecretYaml } from '../helpers/fixtures.js';
+import { ageKey, type AgeKey, kmsSecretYaml, sealerFor } from '../helpers/fixtures.js';
 import { expectNoPlaintext } from '../helpers/leaks.js';
 import { binDir, copyCorpus, readTree, trickyConfigMap, writeFiles } from '../helpers/packages.js';
 import { parseList, decodeData } from '../helpers/resource-list.js';
@@ -47,7 +46,7 @@ describeWith(['kpt'], 'kpt', () => {
     const secret = items.find((i) => i.kind === 'Secret') as Record<string, any>;
     expect(decodeData(secret)).toEqual(secretValues);
     expect(items.some((i) => i.kind === 'KmsSecret')).toBe(false);
-    expect(result.stdout).not.toMatch(/kmsecret:v1/);
+    expect(result.stdout).not.toMatch(/kmsecret:v[0-9]/);
   });
 
   it('fn render in place leaves every file as it was: no plaintext reaches the checkout', async () => {
@@ -76,15 +75,17 @@ describeWith(['kpt'], 'kpt', () => {
     const toDir = await kpt(['fn', 'eval', pkg, '--exec', 'kmsecret-fn', '-o', out]);
     expect(toDir.code, toDir.stderr).toBe(0);
     const written = readTree(out);
-    // The Secret lands in the file its KmsSecret came from; the other files are kpt's copies.
-    expect(written['app-secrets.kmsecret.yaml']).toMatch(/kind: Secret/);
+    // The Secret lands in a file of its own, never in the encrypted source's file (a copy of
+    // which could be taken back into the package); the other files are kpt's copies.
+    expect(written['team-a/secret_app-secrets.yaml']).toMatch(/kind: Secret/);
+    expect(written['app-secrets.kmsecret.yaml']).toBeUndefined();
     expect(written['deploy.yaml']).toBe(before['deploy.yaml']);
     expect(written['tricky.yaml']).toBe(before['tricky.yaml']);
     expect(readTree(pkg)).toEqual(before);
   });
 
   it('decrypts env values in workloads, secretRef by default and inline on request', async () => {
-    const sealer = await Sealer.create(key.provider, key.recipient, { scope: 'strict', namespace: 'team-a', name: 'worker' });
+    const sealer = await sealerFor(key.provider, key.recipient, { use: 'env', scope: 'strict', namespace: 'team-a', name: 'worker' });
     const token = sealer.seal('QUEUE_PASSWORD', new TextEncoder().encode('kpt-env-s3cr3t'));
     const worker = `apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: worker\n  namespace: team-a\nspec:\n  template:\n    spec:\n      containers:\n      - name: worker\n        image: busybox\n        env:\n        - name: QUEUE_PASSWORD\n          value: ${token}\n`;
     const pkg = makePackage('env', { 'worker.yaml': worker });
@@ -108,7 +109,7 @@ describeWith(['kpt'], 'kpt', () => {
     const out = join(root, 'broken-out');
     const result = await kpt(['fn', 'render', pkg, '--allow-exec', '-o', out, '--truncate-output=false']);
     expect(result.code).not.toBe(0);
-    expect(result.stdout + result.stderr).toMatch(/value was encrypted for namespace team-a, name app-secrets, key (DB_PASSWORD|API_TOKEN)/);
+    expect(result.stdout + result.stderr).toMatch(/value was encrypted as a Secret value for namespace team-a, name app-secrets, key (DB_PASSWORD|API_TOKEN)/);
     expect(existsSync(out)).toBe(false);
     expectNoPlaintext(result.stdout + result.stderr, plaintexts);
   });
@@ -126,7 +127,8 @@ describeWith(['kpt'], 'kpt', () => {
     expect(result.code, result.stderr).toBe(0);
     const a = readTree(viaCopy);
     const b = readTree(viaFn);
-    expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
+    // The KmsSecret's file gives way to the Secret's own; every other file is the same.
+    expect(Object.keys(b).sort()).toEqual(Object.keys(a).filter((f) => f !== 'app-secrets.kmsecret.yaml').concat('team-a/secret_app-secrets.yaml').sort());
     const differing = Object.keys(a).filter((f) => a[f] !== b[f]);
     expect(differing).toEqual(['app-secrets.kmsecret.yaml']);
     // and the tricky scalars survived both as written

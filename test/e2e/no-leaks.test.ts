@@ -6,9 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Sealer } from '../../functions/crypto/sealer.js';
 import { AwsKmsProvider } from '../../functions/providers/aws-kms.js';
-import { ageKey, type AgeKey, kmsSecretYaml } from '../helpers/fixtures.js';
+import { ageKey, type AgeKey, kmsSecretYaml, sealerFor } from '../helpers/fixtures.js';
 import { awsEnv, useKmsServer } from '../helpers/kms.js';
 import { expectNoPlaintext } from '../helpers/leaks.js';
 import { resourceList, yaml } from '../helpers/resource-list.js';
@@ -29,7 +28,7 @@ beforeAll(async () => {
   Object.assign(process.env, { AWS_ENDPOINT_URL_KMS: kms.server().endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDKMSECRETTEST', AWS_SECRET_ACCESS_KEY: 'x' });
   const aws = new AwsKmsProvider();
   const secret = await kmsSecretYaml(aws, 'alias/leaks', { name: 'app', namespace: 'ns', data: { A: planted[0] as string, M: planted[4] as string } });
-  const sealer = await Sealer.create(aws, 'alias/leaks', { scope: 'strict', namespace: 'ns', name: 'web' });
+  const sealer = await sealerFor(aws, 'alias/leaks', { use: 'env', scope: 'strict', namespace: 'ns', name: 'web' });
   const client = new KMSClient({});
   const blob = Buffer.from((await client.send(new EncryptCommand({ KeyId: 'alias/leaks', Plaintext: new TextEncoder().encode(planted[2]) }))).CiphertextBlob as Uint8Array).toString('base64');
   const deploy = yaml({
@@ -59,7 +58,7 @@ describe('the render works, so the failures below are failures of one thing each
 
 describe('kmsecret-fn failure paths', () => {
   const env = () => awsEnv(kms.server().endpoint, age.env);
-  const token = (text: string) => /kmsecret:v1:aws:\S+/.exec(text)?.[0] as string;
+  const token = (text: string) => /kmsecret:v2:aws:\S+/.exec(text)?.[0] as string;
   const cases: Array<[string, () => [string, NodeJS.ProcessEnv]]> = [
     ['a token moved to another Secret', () => [list.replace('name: app', 'name: moved'), env()]],
     ['a tampered value', () => [list.replace(token(list), `${token(list).slice(0, -8)}AAAAAAAA`), env()]],

@@ -33,7 +33,7 @@ describe('npm pack', () => {
     sh('mkdir', ['-p', installed], dir);
     sh('npm', ['init', '-y'], installed);
     sh('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], installed);
-  }, 120_000);
+  });
 
   it('holds only the executables, the schemas, the README and the license: no tests, fixtures or keys', () => {
     const root = join(installed, 'node_modules', 'kmsecret');

@@ -57,7 +57,7 @@ export async function startMoto(): Promise<Moto> {
   const port = await freePort();
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 300_000;
   for (;;) {
     try {
       const res = await fetch(`${endpoint}/moto-api/`);

@@ -15,3 +15,13 @@ export function expectNoPlaintext(written: string, plaintexts: readonly string[]
     }
   }
 }
+
+/** The same for secret bytes (a data key): raw as latin1, and in base64, base64url and hex. */
+export function expectNoBytes(written: string, secrets: readonly Uint8Array[], where = 'output'): void {
+  for (const secret of secrets) {
+    const bytes = Buffer.from(secret);
+    for (const form of [bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('hex'), bytes.toString('latin1')]) {
+      expect(written.includes(form), `${where} holds a data key`).toBe(false);
+    }
+  }
+}

@@ -30,7 +30,7 @@ export interface RecordedCall {
   sourceEncryptionContext?: EncryptionContext;
   /** HTTP status answered; 0 while in flight, and for dropped or abandoned requests. */
   status: number;
-  /** Error name answered (`__type`), or "SocketDropped" / "ClientClosed". */
+  /** Error name answered (`__type`), or "SocketDropped" / "ClientClosed" / "ServerClosed". */
   error?: string;
   /** Arrival time, ms since the epoch. */
   at: number;
@@ -60,6 +60,11 @@ export interface Faults {
   dropFirst?: number;
   /** Hold each request this long before going on (to exceed client deadlines). */
   hangMs?: number;
+  /** Hold only the Nth request (1-based, since these faults were set) until the server closes. */
+  hangNth?: number;
+  /** When the Nth request (1-based) arrives, the server goes away: it stops listening and drops
+   *  every connection, that request's included. */
+  closeAtRequest?: number;
   /** Answer every call of an operation with this error, e.g. {Decrypt: {type: "AccessDeniedException"}}. */
   failOps?: Record<string, { type: string; status?: number; message?: string }>;
   /** PRNG seed for the rates and the jitter; default 1. */
@@ -124,6 +129,10 @@ export function seededRandom(seed: number): () => number {
 interface FaultPlan {
   faults: Faults;
   delayMs: number;
+  /** Held until the server closes. */
+  hang: boolean;
+  /** The server goes away on this request. */
+  close: boolean;
   drop: boolean;
   error5xx: boolean;
   throttle: boolean;
@@ -287,6 +296,11 @@ class Implementation implements KmsTestServer {
     // Decided synchronously on arrival, so the in-flight count and the PRNG
     // sequence follow arrival order and not how fast bodies happen to be read.
     const plan = this.plan();
+    if (plan.close) {
+      call.error = 'ServerClosed';
+      void this.close();
+      return;
+    }
 
     let body: JsonBody | KmsError;
     try {
@@ -297,6 +311,11 @@ class Implementation implements KmsTestServer {
     }
     if (!(body instanceof KmsError)) Object.assign(call, describeRequest(call.op, body, this.store));
 
+    if (plan.hang) {
+      await new Promise<void>((resolve) => gone.addEventListener('abort', () => resolve(), { once: true }));
+      call.error = 'ClientClosed';
+      return;
+    }
     if (plan.delayMs > 0) {
       try {
         await sleep(plan.delayMs, undefined, { signal: gone });
@@ -341,6 +360,8 @@ class Implementation implements KmsTestServer {
     const first = (n: number | undefined): boolean => i < (n ?? 0);
     return {
       faults: f,
+      hang: f.hangNth === i + 1,
+      close: f.closeAtRequest === i + 1,
       delayMs: (f.hangMs ?? 0) + (f.latencyMs ?? 0) + jitter * (f.latencyJitterMs ?? 0),
       drop: first(f.dropFirst) || drop < (f.dropRate ?? 0),
       error5xx: first(f.error5xxFirst) || error5xx < (f.error5xxRate ?? 0),

@@ -6,7 +6,7 @@ import { parse, stringify } from 'yaml';
 import { SourceItem } from '../../functions/krm/resource-list.js';
 import { type Edit, editedText } from '../../functions/render/edits.js';
 
-const token = 'kmsecret:v1:aws:eyJrZXlJZCI6ImFybjphd3M6a21zOnVzLWVhc3QtMToxMTEx:QVFJQ0FIaEVYQU1QTEV3cmFwcGVkRGF0YUtleUZyb21LTVM:8PHy8_T19vf4-fr7EX85OMQdLMzTE77RdUDlAqPDMQ';
+const token = 'kmsecret:v2:aws:eyJrZXlJZCI6ImFybjphd3M6a21zOnVzLWVhc3QtMToxMTEx:QVFJQ0FIaEVYQU1QTEV3cmFwcGVkRGF0YUtleUZyb21LTVM:8PHy8_T19vf4-fr7EX85OMQdLMzTE77RdUDlAqPDMQ';
 const styles = fc.record({ indentSeq: fc.boolean(), flowEnv: fc.boolean(), annotations: fc.constantFrom('none', 'some', 'empty-flow'), quote: fc.constantFrom('PLAIN', 'QUOTE_SINGLE', 'QUOTE_DOUBLE') as fc.Arbitrary<'PLAIN' | 'QUOTE_SINGLE' | 'QUOTE_DOUBLE'> });
 const text = fc.oneof(fc.string(), fc.constantFrom('0755', 'true', 'multi\nline', ' lead', '"q"', "it's", '- x', 'a: b', '#', ''));
 

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kptDestination, kptRunDestination } from '../../functions/krm/kpt.js';
+import { kptDestination, kptRunDestination, visibleKptDestination } from '../../functions/krm/kpt.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('kptDestination', () => {
@@ -15,13 +15,21 @@ describe('kptDestination', () => {
     [['kpt', 'fn', 'eval', 'pkg', '--exec', 'kmsecret-fn'], 'in-place'],
     [['kpt', 'fn', 'eval', '-', '--exec', 'kmsecret-fn'], 'elsewhere'],
     [['kpt', 'fn', 'eval', 'pkg', '--exec', 'kmsecret-fn', '--', 'mode=x', '-o', 'stdout'], 'in-place'],
+    // An empty output value is no output: kpt writes in place.
+    [['kpt', 'fn', 'render', 'pkg', '-o', '', '--allow-exec'], 'in-place'],
+    [['kpt', 'fn', 'render', 'pkg', '-o', ''], 'in-place'],
+    [['kpt', 'fn', 'eval', 'pkg', '--output', '', '--exec', 'kmsecret-fn'], 'in-place'],
+    [['kpt', 'fn', 'eval', 'pkg', '--output=', '--exec', 'kmsecret-fn'], 'in-place'],
+    [['kpt', 'fn', 'eval', 'pkg', '-o=', '--exec', 'kmsecret-fn'], 'in-place'],
+    [['kpt', 'fn', 'eval', 'pkg', '-ostdout', '--exec', 'kmsecret-fn'], 'elsewhere'],
+    [['kpt', 'fn', 'render', 'pkg', '-o'], 'in-place'],
   ] as const)('%j → %s', (argv, expected) => {
     expect(kptDestination(argv)).toBe(expected);
   });
 });
 
 describe('kptRunDestination', () => {
-  it('walks up to the kpt process, through a wrapper, and trusts KMSECRET_KPT_OUTPUT first', () => {
+  it('walks up to the kpt process, through a wrapper; KMSECRET_KPT_OUTPUT speaks only where no kpt is visible', () => {
     const proc = tempDir();
     const fakeProcess = (pid: number, ppid: number, argv: string[]) => {
       mkdirSync(join(proc, String(pid)));
@@ -32,10 +40,20 @@ describe('kptRunDestination', () => {
     fakeProcess(11, 10, ['/bin/sh', './wrapper.sh']);
     fakeProcess(20, 1, ['/usr/bin/kpt', 'fn', 'render', 'pkg']);
     fakeProcess(30, 1, ['/bin/bash']);
-    expect(kptRunDestination({}, 11, proc)).toBe('elsewhere');
-    expect(kptRunDestination({}, 20, proc)).toBe('in-place');
-    expect(kptRunDestination({}, 30, proc)).toBe('unknown');
-    expect(kptRunDestination({}, 99, proc)).toBe('unknown');
-    expect(kptRunDestination({ KMSECRET_KPT_OUTPUT: 'stdout' }, 20, proc)).toBe('elsewhere');
+    fakeProcess(40, 1, ['/usr/bin/kpt', 'fn', 'render', 'pkg', '-o', '']);
+    expect(visibleKptDestination(11, proc)).toBe('elsewhere');
+    expect(visibleKptDestination(20, proc)).toBe('in-place');
+    expect(visibleKptDestination(30, proc)).toBeUndefined();
+    expect(visibleKptDestination(99, proc)).toBeUndefined();
+    // The empty argument survives the read of /proc/PID/cmdline.
+    expect(visibleKptDestination(40, proc)).toBe('in-place');
+    expect(kptRunDestination(undefined, visibleKptDestination(11, proc))).toBe('elsewhere');
+    // A declaration cannot override what the function sees …
+    expect(kptRunDestination('stdout', visibleKptDestination(20, proc))).toBe('in-place');
+    expect(kptRunDestination('stdout', visibleKptDestination(40, proc))).toBe('in-place');
+    // … but may narrow it, and speaks where nothing is seen (a container).
+    expect(kptRunDestination('in-place', visibleKptDestination(11, proc))).toBe('in-place');
+    expect(kptRunDestination('stdout', visibleKptDestination(30, proc))).toBe('elsewhere');
+    expect(kptRunDestination(undefined, visibleKptDestination(30, proc))).toBeUndefined();
   });
 });

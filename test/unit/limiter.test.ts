@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptiveLimiter } from '../../functions/render/limiter.js';
+import { AdaptiveLimiter } from '../../functions/keys/limiter.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 

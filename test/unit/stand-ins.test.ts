@@ -5,7 +5,7 @@ import { parseChunk, writeNode } from '../../functions/krm/yaml.js';
 
 const token = fc
   .tuple(fc.constantFrom('aws', 'age'), fc.stringMatching(/^[A-Za-z0-9_-]{40,90}$/), fc.stringMatching(/^[A-Za-z0-9_-]{20,60}$/))
-  .map(([p, a, b]) => `kmsecret:v1:${p}:${a}:${b}:${a.slice(0, 30)}`);
+  .map(([p, a, b]) => `kmsecret:v2:${p}:${a}:${b}:${a.slice(0, 30)}`);
 
 // Each place gets a key of its own (k0, k1, …) so entries never collide.
 const places: Array<(t: string, k: string) => string> = [

@@ -1,5 +1,5 @@
-// Field paths for messages and KRM results: spec.containers[0].env[2].value,
-// data["tls.crt"].
+// Paths inside resources: walking them, and writing them for messages and KRM
+// results (spec.containers[0].env[2].value, data["tls.crt"]).
 
 export type PathSegment = string | number;
 
@@ -42,4 +42,14 @@ export function fieldSegments(path: string): PathSegment[] | undefined {
     at = re.lastIndex;
   }
   return segments;
+}
+
+/** The node at `path` in a plain value, or undefined. */
+export function get(value: unknown, path: readonly PathSegment[]): unknown {
+  let node = value;
+  for (const segment of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return node;
 }

@@ -1,0 +1,28 @@
+// A Secret generated for a workload must not replace one that is already there.
+import { type KmsecretError, inputError } from '../errors.js';
+import { resourceRef } from '../k8s/resource.js';
+import type { SourceItem } from '../krm/resource-list.js';
+import type { EnvPlan } from './plan-env.js';
+
+export function generatedNameConflicts(items: readonly SourceItem[], workloads: readonly EnvPlan[], errors: KmsecretError[]): void {
+  const generated = workloads.filter((w) => w.output === 'secretRef');
+  if (generated.length === 0) return;
+  // One pass over the items: the Secrets there are (an item that is one spells "Secret").
+  const existing = new Set<string>();
+  for (const item of items) {
+    if (!/^\s*-?\s*kind:\s*["']?Secret["']?\s*$/m.test(item.text) || !item.readable) continue;
+    const ref = resourceRef(item.parsed.value);
+    if (ref.kind === 'Secret' && ref.name) existing.add(`${ref.namespace ?? ''}/${ref.name}`);
+  }
+  for (const workload of generated) {
+    if (existing.has(`${workload.namespace}/${workload.secretName}`)) {
+      errors.push(
+        inputError(
+          `the Secret generated for this workload's env, ${workload.secretName}, already exists`,
+          { resource: workload.resource, ...workload.item.file() },
+          'rename the existing Secret, or annotate the workload kmsecret.dev/env-output: inline',
+        ),
+      );
+    }
+  }
+}
