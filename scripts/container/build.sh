@@ -10,8 +10,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 image=${KMSECRET_IMAGE:-localhost/kmsecret-fn:dev}
-"$here/setup.sh"
 eval "$("$here/env.sh")"
+# One build at a time (CI starts one early; the container tests ask again).
+exec 9>"$KMSECRET_CACHE/containers/build.lock"
+flock 9
+"$here/setup.sh"
 cd "$repo"
 
 t0=$(date +%s.%N)
