@@ -23,6 +23,7 @@ inputs() {
   # COPY sources (not --from=…): the last word of each COPY is its destination.
   sed -n '/^COPY /{/--from=/!p}' Dockerfile | while read -r -a words; do
     for src in "${words[@]:1:${#words[@]}-2}"; do
+      [[ $src == --* ]] && continue
       find "$src" -type f -print0 | sort -z | xargs -0 sha256sum
     done
   done

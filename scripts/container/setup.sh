@@ -25,6 +25,11 @@ lap() { # STEP DETAIL
   t0=$t1
 }
 
+if [ "$(id -u)" != 0 ]; then
+  echo "setup: podman is set up for root only (rootless podman needs subuids and more); run as root" >&2
+  exit 1
+fi
+
 # The image's Node.js downloads while apt works (both mostly wait on the network).
 node_log=$(mktemp)
 "$here/node.sh" "$IMAGE_NODE" >"$node_log" 2>&1 &
@@ -36,18 +41,12 @@ need=()
 command -v podman >/dev/null 2>&1 || need+=(podman)
 command -v runc >/dev/null 2>&1 || need+=(runc)
 if [ "${#need[@]}" -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
-  apt_install() { DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; }
+  apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; }
   # The package lists are often fresh enough; update only when that fails.
-  apt_install 2>/dev/null || { $sudo apt-get update -qq && apt_install; }
+  apt_install 2>/dev/null || { apt-get update -qq && apt_install; }
   lap packages "installed ${need[*]}"
 else
   lap packages "present"
-fi
-if [ "$(id -u)" != 0 ]; then
-  echo "setup: podman is set up for root here (rootless podman needs subuids and more); run as root" >&2
-  exit 1
 fi
 
 # 2. The base image names come from the Dockerfile, and must match the pinned Node.
@@ -78,7 +77,7 @@ copy_with_libs() { # ROOT BINARY DEST: the binary and the shared libraries it lo
   done
 }
 
-base_tree() { # ROOT: the files both stand-ins share
+base_tree() { # ROOT: a minimal root: CA bundle, /tmp, /root
   chmod 0755 "$1"
   mkdir -p "$1/etc/ssl/certs" "$1/tmp" "$1/root"
   chmod 1777 "$1/tmp"
