@@ -10,7 +10,7 @@ it('the Dockerfile builds in one stage and runs distroless, non-root, without a 
   const stages = text.split(/^FROM /m).slice(1);
   expect(stages.length).toBeGreaterThanOrEqual(2);
   const final = stages[stages.length - 1] as string;
-  expect(final).toMatch(/^gcr\.io\/distroless\/nodejs20-debian12:nonroot/);
+  expect(final).toMatch(/^gcr\.io\/distroless\/nodejs24-debian12:nonroot/);
   expect(final).not.toMatch(/^RUN /m);
   expect(final).toMatch(/^USER 65532:65532$/m);
   expect(final).toMatch(/^COPY --from=build \/src\/dist \/app\/dist$/m);
