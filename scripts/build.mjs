@@ -27,7 +27,7 @@ const precompiledValidators = {
 const shared = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   // Prefer packages' ES module builds: they tree-shake (the AWS SDK's CommonJS build
   // brings every KMS command and costs startup time).
   mainFields: ['module', 'main'],

@@ -152,16 +152,14 @@ describeWith(['podman'], 'container image (podman)', () => {
     };
     const kpt = (args: string[]) => run('kpt', args, { env: containerEnv(key.env), cwd: root });
 
-    it('-o stdout alone: the function cannot see kpt’s command line, so it assumes in place, leaves the values encrypted and says so', async () => {
+    it('-o stdout alone: the function cannot see kpt’s command line, so it refuses, saying exactly what to add', async () => {
       const pkg = makePackage('kpt-undeclared');
       const before = readTree(pkg);
       const result = await kpt(['fn', 'eval', pkg, '--image', image, '-o', 'stdout', '--truncate-output=false', '-e', 'KMSECRET_AGE_KEY']);
-      expect(result.code, result.stderr).toBe(0);
-      const items = parseList(result.stdout).items;
-      expect(items.map((i) => i.kind).sort()).toEqual(['Deployment', 'KmsSecret']);
-      // kpt shows the function's info result and its stderr.
-      expect(result.stderr).toMatch(/\[info\]: kpt is writing into the package files, so KmsSecrets and encrypted values were left as they are/);
-      expect(result.stderr).toMatch(/"kmsecret: kpt is writing into the package files/);
+      expect(result.code).not.toBe(0);
+      // kpt shows the function's error result and its stderr.
+      expect(result.stdout + result.stderr).toMatch(/kmsecret-fn cannot see where kpt writes its output/);
+      expect(result.stdout + result.stderr).toMatch(/kpt fn eval --env KMSECRET_KPT_OUTPUT=stdout/);
       expectNoPlaintext(result.stdout + result.stderr, plaintexts);
       expect(readTree(pkg)).toEqual(before);
     });
