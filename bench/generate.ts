@@ -18,7 +18,9 @@ export async function kmsSecrets(provider: KeyProvider, keyId: string, count: nu
   for (let i = 0; i < count; i++) {
     const name = `secret-${i}`;
     const sealer = await sealerFor(provider, keyId, { use: 'secret', scope: 'strict', namespace: 'bench', name });
-    const data = Object.fromEntries(Array.from({ length: keys }, (_, k) => [`KEY_${k}`, sealer.seal(`KEY_${k}`, new TextEncoder().encode(`value-${i}-${k}-${'x'.repeat(24)}`))]));
+    const data = Object.fromEntries(
+      Array.from({ length: keys }, (_, k) => [`KEY_${k}`, sealer.seal(`KEY_${k}`, new TextEncoder().encode(`value-${i}-${k}-${'x'.repeat(24)}`))]),
+    );
     items.push(yaml({ apiVersion: 'kmsecret.dev/v1alpha1', kind: 'KmsSecret', metadata: { name, namespace: 'bench' }, type: 'Opaque', data }));
   }
   return { items, dataKeys: count, values: count * keys };
@@ -35,7 +37,10 @@ export async function deployments(provider: KeyProvider, keyId: string, count: n
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         metadata: { name, namespace: 'bench' },
-        spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'nginx:1.27', env }] } } },
+        spec: {
+          selector: { matchLabels: { app: name } },
+          template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'nginx:1.27', env }] } },
+        },
       }),
     );
   }
@@ -52,6 +57,18 @@ export function plainResources(count: number): string[] {
 }
 
 export function resourceList(items: readonly string[]): string {
-  const body = items.length === 0 ? 'items: []\n' : `items:\n${items.map((t) => `${t.trimEnd().split('\n').map((l, i) => (i === 0 ? `- ${l}` : l === '' ? '' : `  ${l}`)).join('\n')}\n`).join('')}`;
+  const body =
+    items.length === 0
+      ? 'items: []\n'
+      : `items:\n${items
+          .map(
+            (t) =>
+              `${t
+                .trimEnd()
+                .split('\n')
+                .map((l, i) => (i === 0 ? `- ${l}` : l === '' ? '' : `  ${l}`))
+                .join('\n')}\n`,
+          )
+          .join('')}`;
   return `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n${body}`;
 }

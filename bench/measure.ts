@@ -15,7 +15,11 @@ export interface Sample {
 
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-export async function measure(command: string, args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv; cwd?: string; stdoutTo?: 'ignore' }): Promise<Sample> {
+export async function measure(
+  command: string,
+  args: string[],
+  options: { stdin?: string; env?: NodeJS.ProcessEnv; cwd?: string; stdoutTo?: 'ignore' },
+): Promise<Sample> {
   const dir = mkdtempSync(join(tmpdir(), 'kmsecret-bench-'));
   const rssFile = join(dir, 'rss');
   const [cmd, argv] = timeBin ? [timeBin, ['-f', '%M', '-o', rssFile, command, ...args]] : [command, args];

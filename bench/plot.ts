@@ -23,12 +23,16 @@ export function plot(series: Series[], title: string): string {
   parts.push(`<rect width="${W}" height="${H}" fill="white"/><text x="${m.left}" y="22" font-size="14">${title}</text>`);
   for (let e = x0; e <= x1; e++) {
     const x = px(10 ** e);
-    parts.push(`<line x1="${x}" y1="${m.top}" x2="${x}" y2="${H - m.bottom}" stroke="#ddd"/><text x="${x}" y="${H - m.bottom + 18}" text-anchor="middle">${10 ** e}</text>`);
+    parts.push(
+      `<line x1="${x}" y1="${m.top}" x2="${x}" y2="${H - m.bottom}" stroke="#ddd"/><text x="${x}" y="${H - m.bottom + 18}" text-anchor="middle">${10 ** e}</text>`,
+    );
   }
   for (let e = y0; e <= y1; e++) {
     const y = py(10 ** e);
     const label = 10 ** e >= 1000 ? `${10 ** (e - 3)} s` : `${10 ** e} ms`;
-    parts.push(`<line x1="${m.left}" y1="${y}" x2="${W - m.right}" y2="${y}" stroke="#ddd"/><text x="${m.left - 8}" y="${y + 4}" text-anchor="end">${label}</text>`);
+    parts.push(
+      `<line x1="${m.left}" y1="${y}" x2="${W - m.right}" y2="${y}" stroke="#ddd"/><text x="${m.left - 8}" y="${y + 4}" text-anchor="end">${label}</text>`,
+    );
   }
   parts.push(`<text x="${(m.left + W - m.right) / 2}" y="${H - 12}" text-anchor="middle">KmsSecrets of 10 keys in one render</text>`);
   series.forEach((s, i) => {
@@ -36,7 +40,9 @@ export function plot(series: Series[], title: string): string {
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
     for (const [x, y] of s.points) parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${s.color}"/>`);
     const ly = m.top + 16 + i * 20;
-    parts.push(`<line x1="${W - m.right + 16}" y1="${ly}" x2="${W - m.right + 40}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/><text x="${W - m.right + 46}" y="${ly + 4}">${s.name}</text>`);
+    parts.push(
+      `<line x1="${W - m.right + 16}" y1="${ly}" x2="${W - m.right + 40}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/><text x="${W - m.right + 46}" y="${ly + 4}">${s.name}</text>`,
+    );
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;

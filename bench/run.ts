@@ -32,7 +32,11 @@ const runs = Number(option('runs', '5'));
 const sizes = option('sizes', '1,10,100,1000').split(',').map(Number);
 const full = process.argv.includes('--full');
 /** For quick iterations: leave out the slow comparison runs. */
-const skip = new Set(option('skip', '').split(',').filter((s) => s !== ''));
+const skip = new Set(
+  option('skip', '')
+    .split(',')
+    .filter((s) => s !== ''),
+);
 const concurrency = 16;
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -178,15 +182,41 @@ async function main(): Promise<void> {
       server.faults = { ...faults };
       const s = await measure(process.execPath, [fn], { stdin: resourceList(throttled.items), env: { ...env, KMSECRET_MAX_ATTEMPTS: '20' } });
       if (s.code !== 0) throw new Error(`throttled run failed: ${s.stderr}`);
-      samples.push({ wallMs: s.wallMs, calls: server.count('Decrypt'), throttled: server.calls.filter((c) => c.error === 'ThrottlingException').length, maxInFlight: server.maxInFlight });
+      samples.push({
+        wallMs: s.wallMs,
+        calls: server.count('Decrypt'),
+        throttled: server.calls.filter((c) => c.error === 'ThrottlingException').length,
+        maxInFlight: server.maxInFlight,
+      });
     }
-    throttling.push({ scenario: label, dataKeys: 100, wallMs: median(samples.map((s) => s.wallMs)), calls: median(samples.map((s) => s.calls)), throttled: median(samples.map((s) => s.throttled)), maxInFlight: Math.max(...samples.map((s) => s.maxInFlight)) });
+    throttling.push({
+      scenario: label,
+      dataKeys: 100,
+      wallMs: median(samples.map((s) => s.wallMs)),
+      calls: median(samples.map((s) => s.calls)),
+      throttled: median(samples.map((s) => s.throttled)),
+      maxInFlight: Math.max(...samples.map((s) => s.maxInFlight)),
+    });
   }
   results.throttling = throttling;
   await server.close();
 
-  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, kpt: hasKpt ? spawnSync('kpt', ['version'], { encoding: 'utf8' }).stdout.trim() : undefined };
-  const report = { date: new Date().toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), latencyMs, concurrency, runs, machine, ...results };
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    kpt: hasKpt ? spawnSync('kpt', ['version'], { encoding: 'utf8' }).stdout.trim() : undefined,
+  };
+  const report = {
+    date: new Date().toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    latencyMs,
+    concurrency,
+    runs,
+    machine,
+    ...results,
+  };
   mkdirSync(join(root, 'bench'), { recursive: true });
   writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
   const kms = rows.filter((r) => r.case.startsWith('KmsSecrets'));
@@ -210,7 +240,15 @@ interface Report {
   machine: { cpu: string; cores: number; memoryGiB: number; node: string };
   startup: { nodeMs: number; fnMs: number; overheadMs: number };
   scaling: ScalingRow[];
-  passThrough?: { resources: number; inputMiB: number; kptCopyMs: number; kptKmsecretMs: number; ratio: number; functionAloneMs: number; functionAloneRssMiB?: number };
+  passThrough?: {
+    resources: number;
+    inputMiB: number;
+    kptCopyMs: number;
+    kptKmsecretMs: number;
+    ratio: number;
+    functionAloneMs: number;
+    functionAloneRssMiB?: number;
+  };
   throttling: Array<{ scenario: string; dataKeys: number; wallMs: number; calls: number; throttled: number; maxInFlight: number }>;
 }
 
@@ -218,21 +256,33 @@ const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.ro
 
 export function table(r: Report): string {
   const lines: string[] = [];
-  lines.push(`Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. KMS round trip ${r.latencyMs} ms, concurrency ${r.concurrency}.`, '');
+  lines.push(
+    `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. KMS round trip ${r.latencyMs} ms, concurrency ${r.concurrency}.`,
+    '',
+  );
   lines.push('| case | size | values | KMS calls | kmsecret-fn | peak RSS | floor | within 1.5× floor + 50 ms | per-value (shush) | speed-up |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---|---:|---:|');
   for (const row of r.scaling) {
     const pv = row.perValueMs === undefined ? '—' : `${ms(row.perValueMs)}${row.perValueEstimated ? ' (est.)' : ''}`;
-    lines.push(`| ${row.case} | ${row.size} | ${row.values} | ${row.kmsCalls} | ${ms(row.wallMs)} | ${row.rssMiB ? `${Math.round(row.rssMiB)} MiB` : '—'} | ${ms(row.floorMs)} | ${row.withinGoal ? 'yes' : 'NO'} | ${pv} | ${row.speedup ? `${row.speedup.toFixed(1)}×` : '—'} |`);
+    lines.push(
+      `| ${row.case} | ${row.size} | ${row.values} | ${row.kmsCalls} | ${ms(row.wallMs)} | ${row.rssMiB ? `${Math.round(row.rssMiB)} MiB` : '—'} | ${ms(row.floorMs)} | ${row.withinGoal ? 'yes' : 'NO'} | ${pv} | ${row.speedup ? `${row.speedup.toFixed(1)}×` : '—'} |`,
+    );
   }
   const overhead = Math.round(r.startup.overheadMs);
-  lines.push('', `Startup: kmsecret-fn on an empty ResourceList ${ms(r.startup.fnMs)}, node -e 0 ${ms(r.startup.nodeMs)}: ${overhead >= 0 ? '+' : '−'}${Math.abs(overhead)} ms (goal ≤ +60 ms).`);
+  lines.push(
+    '',
+    `Startup: kmsecret-fn on an empty ResourceList ${ms(r.startup.fnMs)}, node -e 0 ${ms(r.startup.nodeMs)}: ${overhead >= 0 ? '+' : '−'}${Math.abs(overhead)} ms (goal ≤ +60 ms).`,
+  );
   if (r.passThrough) {
     const p = r.passThrough;
-    lines.push(`Pass-through, ${p.resources} resources without tokens (${p.inputMiB.toFixed(1)} MiB): kpt fn eval with a copy-only function ${ms(p.kptCopyMs)}, with kmsecret-fn ${ms(p.kptKmsecretMs)} (${p.ratio.toFixed(2)}×, goal ≤ 1.5×); kmsecret-fn alone ${ms(p.functionAloneMs)}${p.functionAloneRssMiB ? `, peak RSS ${Math.round(p.functionAloneRssMiB)} MiB` : ''}.`);
+    lines.push(
+      `Pass-through, ${p.resources} resources without tokens (${p.inputMiB.toFixed(1)} MiB): kpt fn eval with a copy-only function ${ms(p.kptCopyMs)}, with kmsecret-fn ${ms(p.kptKmsecretMs)} (${p.ratio.toFixed(2)}×, goal ≤ 1.5×); kmsecret-fn alone ${ms(p.functionAloneMs)}${p.functionAloneRssMiB ? `, peak RSS ${Math.round(p.functionAloneRssMiB)} MiB` : ''}.`,
+    );
   }
   for (const t of r.throttling) {
-    lines.push(`Throttling (${t.scenario}): ${t.dataKeys} data keys in ${ms(t.wallMs)}, ${t.calls} KMS calls of which ${t.throttled} throttled, at most ${t.maxInFlight} in flight.`);
+    lines.push(
+      `Throttling (${t.scenario}): ${t.dataKeys} data keys in ${ms(t.wallMs)}, ${t.calls} KMS calls of which ${t.throttled} throttled, at most ${t.maxInFlight} in flight.`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -44,7 +44,13 @@ async function readStdin(): Promise<string> {
 }
 
 function keyService(settings: Settings, config: RenderConfig): KeyService {
-  const options = { providers: providerSet(settings), concurrency: config.concurrency, timeoutMs: config.timeoutMs, retry: settings.retry, maxDataKeys: settings.maxDataKeys };
+  const options = {
+    providers: providerSet(settings),
+    concurrency: config.concurrency,
+    timeoutMs: config.timeoutMs,
+    retry: settings.retry,
+    maxDataKeys: settings.maxDataKeys,
+  };
   return new KeyService(settings.kmsKeys ? { ...options, kmsKeys: settings.kmsKeys } : options);
 }
 
@@ -90,7 +96,8 @@ async function runKrm(settings: Settings): Promise<void> {
     const kpt = isKptRun(input.items);
     // Placeholders written in place would replace the encrypted sources just the same.
     const ours = input.items.some((item) => mayConcern(item.text, config.env.prefixes));
-    const outcome = (kpt && ours ? kptOutcome(input.items, settings) : undefined) ?? (await renderWith(input.items, config, settings, kpt ? 'kpt' : 'kustomize'));
+    const outcome =
+      (kpt && ours ? kptOutcome(input.items, settings) : undefined) ?? (await renderWith(input.items, config, settings, kpt ? 'kpt' : 'kustomize'));
     writeParts(resourceListParts(apiVersion, input.indent, outcome.output, outcome.results));
     if (outcome.notice) process.stderr.write(`${outcome.notice}\n`);
   } catch (thrown) {
@@ -159,7 +166,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     settings = readSettings();
   } catch (thrown) {
-    fail(asErrorList(thrown), args[0] === undefined ? (results) => process.stdout.write(writeResourceList('config.kubernetes.io/v1', 0, [], results)) : undefined);
+    fail(
+      asErrorList(thrown),
+      args[0] === undefined ? (results) => process.stdout.write(writeResourceList('config.kubernetes.io/v1', 0, [], results)) : undefined,
+    );
     return;
   }
   await (args[0] === undefined ? runKrm(settings) : runLegacyPlugin(args[0], settings));

@@ -80,10 +80,14 @@ const kmsKeyEntry = /^([0-9]{12}|arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|al
 export function readSettings(env: Env = process.env): Settings {
   const allowedNamespaces = list(env, 'KMSECRET_NAMESPACES');
   const badNamespace = allowedNamespaces?.find((n) => !namespacePattern.test(n) || n.length > 63);
-  if (badNamespace !== undefined) throw usageError('KMSECRET_NAMESPACES holds something that is not a namespace name', 'list namespaces separated by commas, e.g. team-a,team-a-staging');
+  if (badNamespace !== undefined)
+    throw usageError('KMSECRET_NAMESPACES holds something that is not a namespace name', 'list namespaces separated by commas, e.g. team-a,team-a-staging');
   const kmsKeys = list(env, 'KMSECRET_KMS_KEYS');
   if (kmsKeys?.some((k) => !kmsKeyEntry.test(k))) {
-    throw usageError('KMSECRET_KMS_KEYS holds something that is not a KMS key ARN, alias ARN or 12-digit account', 'e.g. KMSECRET_KMS_KEYS=111122223333 or arn:aws:kms:eu-west-1:111122223333:key/…');
+    throw usageError(
+      'KMSECRET_KMS_KEYS holds something that is not a KMS key ARN, alias ARN or 12-digit account',
+      'e.g. KMSECRET_KMS_KEYS=111122223333 or arn:aws:kms:eu-west-1:111122223333:key/…',
+    );
   }
   const kptOutput = env.KMSECRET_KPT_OUTPUT;
   if (kptOutput !== undefined && kptOutput !== '' && kptOutput !== 'stdout' && kptOutput !== 'in-place') {

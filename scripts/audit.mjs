@@ -20,7 +20,8 @@ if (!report || report.error || !report.vulnerabilities) {
 }
 const shipped = Object.values(report.vulnerabilities).filter((v) => bundled.has(v.name));
 if (shipped.length > 0) {
-  for (const v of shipped) process.stdout.write(`npm audit: ${v.name} (${v.severity}) ships in dist/: ${v.via.map((x) => (typeof x === 'string' ? x : x.title)).join('; ')}\n`);
+  for (const v of shipped)
+    process.stdout.write(`npm audit: ${v.name} (${v.severity}) ships in dist/: ${v.via.map((x) => (typeof x === 'string' ? x : x.title)).join('; ')}\n`);
   process.exit(1);
 }
 process.stdout.write(`npm audit: clean for the ${bundled.size} packages dist/ ships\n`);

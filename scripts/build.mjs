@@ -19,7 +19,11 @@ const precompiledValidators = {
       ajv.addSchema(await schema('kmssecret.schema.json'), 'KmsSecret');
       ajv.addSchema(await schema('kmssecrettransformer.schema.json'), 'KmsSecretTransformer');
       const code = standaloneCode(ajv, { KmsSecret: 'KmsSecret', KmsSecretTransformer: 'KmsSecretTransformer' });
-      return { contents: `${code}\nconst all = { KmsSecret, KmsSecretTransformer };\nexport function validator(name) { return all[name]; }\n`, loader: 'js', resolveDir: new URL('../functions/model/', import.meta.url).pathname };
+      return {
+        contents: `${code}\nconst all = { KmsSecret, KmsSecretTransformer };\nexport function validator(name) { return all[name]; }\n`,
+        loader: 'js',
+        resolveDir: new URL('../functions/model/', import.meta.url).pathname,
+      };
     });
   },
 };
@@ -64,7 +68,7 @@ await chmod('dist/kmsecret.mjs', 0o755);
 
 if (process.argv.includes('--test-support')) {
   await build({
-  ...shared,
+    ...shared,
     entryPoints: { 'kms-server': 'test/kms-server/cli.ts', bench: 'bench/run.ts', 'per-value': 'bench/per-value.ts' },
     outdir: 'build',
   });

@@ -99,13 +99,9 @@ export function viewKustomizations(roots: readonly string[], cwd: string): Kusto
       for (const entry of listOf(root[field])) {
         if (/^[a-z]+:\/\//i.test(entry) || entry.startsWith('git@')) continue;
         const path = resolve(dir, entry);
-        let isDir = false;
-        try {
-          isDir = statSync(path).isDirectory();
-        } catch {
-          continue;
-        }
-        if (isDir) {
+        const stat = statSync(path, { throwIfNoEntry: false });
+        if (!stat) continue;
+        if (stat.isDirectory()) {
           const inner = kustomizationIn(path);
           if (inner) visit(inner, placement);
           continue;

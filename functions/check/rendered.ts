@@ -34,7 +34,13 @@ export function checkRendered(text: string, file: string, options: RenderedOptio
   const errors: KmsecretError[] = [];
   const items = itemsOf(text, file);
   if (items.length === 0) {
-    return [inputError('the rendered output is empty', { file }, 'a render that produced nothing is not deployed: check that kustomize or kpt ran, and that its output reached this command')];
+    return [
+      inputError(
+        'the rendered output is empty',
+        { file },
+        'a render that produced nothing is not deployed: check that kustomize or kpt ran, and that its output reached this command',
+      ),
+    ];
   }
   for (const item of items) {
     let value: Record<string, unknown>;
@@ -53,12 +59,18 @@ export function checkRendered(text: string, file: string, options: RenderedOptio
         inputError(
           `holds values bound to namespace ${bound}, but the render puts it into ${namespaceOf(value) ? `namespace ${namespaceOf(value)}` : 'no namespace'}`,
           { ...place, field: `metadata.annotations["${boundNamespaceAnnotation}"]` },
-          'a kustomization moved it after kmsecret decrypted it (an overlay\'s namespace:); write the values for the namespace it renders into, or drop that namespace:',
+          "a kustomization moved it after kmsecret decrypted it (an overlay's namespace:); write the values for the namespace it renders into, or drop that namespace:",
         ),
       );
     }
     if (!options.allowPlaceholder && annotationsOf(value)[placeholderAnnotation] === 'true') {
-      errors.push(inputError('is a placeholder render: its values are fakes', { ...place, field: `metadata.annotations["${placeholderAnnotation}"]` }, 'render with the real credentials (or pass --allow-placeholder where fakes are fine)'));
+      errors.push(
+        inputError(
+          'is a placeholder render: its values are fakes',
+          { ...place, field: `metadata.annotations["${placeholderAnnotation}"]` },
+          'render with the real credentials (or pass --allow-placeholder where fakes are fine)',
+        ),
+      );
     }
     const isSecret = value.kind === 'Secret';
     for (const [path, s] of strings(value)) {
@@ -71,7 +83,8 @@ export function checkRendered(text: string, file: string, options: RenderedOptio
       const last = path[path.length - 1];
       if (last === 'name' && options.prefixes.some((p) => s.startsWith(p) && s.length > p.length)) {
         const entry = path.slice(0, -1);
-        const sibling = (entry.reduce<unknown>((node, seg) => (node as Record<string | number, unknown>)?.[seg], value) as Record<string, unknown> | undefined)?.value;
+        const sibling = (entry.reduce<unknown>((node, seg) => (node as Record<string | number, unknown>)?.[seg], value) as Record<string, unknown> | undefined)
+          ?.value;
         if (typeof sibling === 'string' && base64.test(sibling.replace(/\s+/g, ''))) {
           errors.push(inputError(`env ${s} is still a shush ciphertext`, { ...place, field }, hint));
         }

@@ -66,7 +66,11 @@ export function checkSource(file: string, text: string, placement: Placement | u
   );
   if (Array.isArray(planned)) {
     const moved = placement ? ` (${placement.kustomization} renders it into namespace ${placement.namespace})` : '';
-    errors.push(...planned.map((e) => (moved && /encrypted as|bound to namespace/.test(e.message) ? new KmsecretError(e.category, `${e.message}${moved}`, e.place, e.hint) : e)));
+    errors.push(
+      ...planned.map((e) =>
+        moved && /encrypted as|bound to namespace/.test(e.message) ? new KmsecretError(e.category, `${e.message}${moved}`, e.place, e.hint) : e,
+      ),
+    );
   } else values = planned.values;
   return { errors: errors.map((e) => atFieldLine(e, items)), values, resources: items.length };
 }

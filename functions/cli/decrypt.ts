@@ -55,14 +55,18 @@ Example:
     if (format === 'yaml') text = writeStream(outcome.output);
     else {
       // A changed item is its written text (a splice of the source), so read that.
-      const values = outcome.output.map((out) => (out.kind === 'new' ? out.value : out.kind === 'changed' ? parseChunk(out.text, false, {}).value : out.item.parsed.value));
+      const values = outcome.output.map((out) =>
+        out.kind === 'new' ? out.value : out.kind === 'changed' ? parseChunk(out.text, false, {}).value : out.item.parsed.value,
+      );
       if (format === 'json') text = `${JSON.stringify(values.length === 1 ? values[0] : values, null, 2)}\n`;
       else {
         const name = one(args, 'name');
         const secrets = (values as SecretObject[]).filter((v) => v.kind === 'Secret' && (name === undefined || v.metadata.name === name));
         if (secrets.length !== 1) throw usageError(`--format env prints one Secret; ${file} renders ${secrets.length}`, 'pick one with --name');
         const secret = secrets[0] as SecretObject;
-        text = Object.entries(secret.data).map(([k, v]) => envLine(k, new Uint8Array(Buffer.from(v, 'base64')))).join('');
+        text = Object.entries(secret.data)
+          .map(([k, v]) => envLine(k, new Uint8Array(Buffer.from(v, 'base64'))))
+          .join('');
       }
     }
     if (outcome.notice) ctx.stderr(`${outcome.notice}\n`);

@@ -36,7 +36,6 @@ function byResource(tokens: FileToken[]): Map<string, Map<string, FileToken>> {
   return out;
 }
 
-
 export function diffTokens(a: FileToken[], b: FileToken[]): ResourceDiff[] {
   const left = byResource(a);
   const right = byResource(b);

@@ -95,7 +95,12 @@ Example:
     const target = selectKmsSecret(parsed, one(args, 'name'));
     const existing = await openExisting(target, ctx.keys, 'all');
     if (existing.plaintexts.size < existing.tokens.size) {
-      throw new KmsecretError('decrypt', `cannot decrypt the values to edit (${existing.problem ?? 'no credentials'})`, target.place, 'edit needs credentials that decrypt the file; to only add or replace values, use `kmsecret set`');
+      throw new KmsecretError(
+        'decrypt',
+        `cannot decrypt the values to edit (${existing.problem ?? 'no credentials'})`,
+        target.place,
+        'edit needs credentials that decrypt the file; to only add or replace values, use `kmsecret set`',
+      );
     }
     const original = new Map(target.secret.data.map(({ key }) => [key, existing.plaintexts.get(key) as Uint8Array]));
     const where = `${target.secret.namespace ? `${target.secret.namespace}/` : ''}${target.secret.name}`;
@@ -109,7 +114,12 @@ Example:
         const edited = readBuffer(readFileSync(temp.path, 'utf8'));
         if ('error' in edited) {
           if (!ctx.stdinIsTTY && round >= roundsWithoutTerminal) {
-            throw new KmsecretError('input', `the edited values are still not valid after ${round} rounds (${edited.error}); ${file} is unchanged`, {}, 'run kmsecret edit at a terminal, or use `kmsecret set`');
+            throw new KmsecretError(
+              'input',
+              `the edited values are still not valid after ${round} rounds (${edited.error}); ${file} is unchanged`,
+              {},
+              'run kmsecret edit at a terminal, or use `kmsecret set`',
+            );
           }
           const kept = readFileSync(temp.path, 'utf8').replace(/^# kmsecret: error:.*\n(# .*\n)?/, '');
           rewrite(temp, `# kmsecret: error: ${edited.error}\n# Fix it and save again (an empty file cancels).\n${kept}`);

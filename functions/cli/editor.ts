@@ -29,7 +29,23 @@ function privateRoots(): string[] {
 }
 
 /** Signals whose default action ends the process and that Node lets a program catch. */
-const fatalSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGPIPE', 'SIGALRM', 'SIGUSR1', 'SIGUSR2', 'SIGVTALRM', 'SIGXCPU', 'SIGXFSZ', 'SIGPROF', 'SIGTRAP', 'SIGSYS', 'SIGABRT'];
+const fatalSignals: NodeJS.Signals[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGPIPE',
+  'SIGALRM',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGVTALRM',
+  'SIGXCPU',
+  'SIGXFSZ',
+  'SIGPROF',
+  'SIGTRAP',
+  'SIGSYS',
+  'SIGABRT',
+];
 
 function alive(pid: number): boolean {
   try {

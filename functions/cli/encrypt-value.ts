@@ -10,7 +10,7 @@ import { parseEnvFile } from './values.js';
 
 export const encryptValue: Command = {
   name: 'encrypt-value',
-  summary: "encrypt a container env value for a workload (value on stdin)",
+  summary: 'encrypt a container env value for a workload (value on stdin)',
   help: `Usage: kmsecret encrypt-value --key KEY -n NAMESPACE --workload NAME --env VAR  < value
        kmsecret encrypt-value --key KEY -n NAMESPACE --workload NAME --from-env-file FILE
 

@@ -55,7 +55,11 @@ export async function openExisting(target: KmsSecretDoc, keys: KeyService, want:
     }
     for (const key of group.keys) {
       const plaintext = openToken(tokens.get(key) as Token, outcome.plaintext);
-      if (!plaintext) throw new KmsecretError('decrypt', 'value does not decrypt: the token was tampered with or truncated', { ...target.place, field: fieldPath(['data', key]) });
+      if (!plaintext)
+        throw new KmsecretError('decrypt', 'value does not decrypt: the token was tampered with or truncated', {
+          ...target.place,
+          field: fieldPath(['data', key]),
+        });
       result.plaintexts.set(key, plaintext);
     }
   }

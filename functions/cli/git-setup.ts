@@ -37,6 +37,8 @@ Example:
     const patterns = all(args, 'pattern').length > 0 ? all(args, 'pattern') : ['*.kmsecret.yaml'];
     const lines = patterns.map((p) => `${p} diff=kmsecret`).filter((line) => !existing.split('\n').includes(line));
     if (lines.length > 0) appendFileSync(attributes, `${existing && !existing.endsWith('\n') ? '\n' : ''}${lines.join('\n')}\n`);
-    io.stderr(`git diff now shows kmsecret fingerprints for ${patterns.join(', ')} (${lines.length > 0 ? 'added to' : 'already in'} .gitattributes; commit it)\n`);
+    io.stderr(
+      `git diff now shows kmsecret fingerprints for ${patterns.join(', ')} (${lines.length > 0 ? 'added to' : 'already in'} .gitattributes; commit it)\n`,
+    );
   },
 };

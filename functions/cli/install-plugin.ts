@@ -8,7 +8,6 @@ import { usageError } from '../errors.js';
 /** kustomize looks legacy exec plugins up as PLUGIN_HOME/GROUP/VERSION/lowercased-kind/Kind. */
 export const pluginPaths = ['kmsecret.dev/v1alpha1/kmssecret/KmsSecret', 'kmsecret.dev/v1alpha1/kmssecrettransformer/KmsSecretTransformer'];
 
-
 export const installPlugin: Command = {
   name: 'install-plugin',
   summary: 'install kmsecret-fn as a kustomize exec plugin (for kubectl kustomize)',

@@ -33,7 +33,8 @@ Example:
       // As age-keygen does: a key redirected into a file others can read deserves a warning.
       try {
         const stat = fstatSync(1);
-        if (stat.isFile() && (stat.mode & 0o077) !== 0) ctx.stderr('warning: writing the secret key to a file others can read; chmod 600 it (or use -o FILE)\n');
+        if (stat.isFile() && (stat.mode & 0o077) !== 0)
+          ctx.stderr('warning: writing the secret key to a file others can read; chmod 600 it (or use -o FILE)\n');
       } catch {
         // stdout is not a file descriptor we can inspect
       }

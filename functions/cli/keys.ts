@@ -40,7 +40,10 @@ export function requireNamespace(namespace: string | undefined, scope: Scope): s
   }
   if (scope === 'cluster-wide') return namespace ?? '';
   if (!namespace) {
-    throw usageError('--namespace is required: every value is bound to its namespace', 'pass -n NAMESPACE (or --scope cluster-wide to bind the values to no namespace)');
+    throw usageError(
+      '--namespace is required: every value is bound to its namespace',
+      'pass -n NAMESPACE (or --scope cluster-wide to bind the values to no namespace)',
+    );
   }
   return namespace;
 }

@@ -148,5 +148,9 @@ export function newKmsSecretText(secret: NewKmsSecret): string {
   if (Object.keys(secret.annotations).length > 0) metadata.annotations = secret.annotations;
   // Keys sorted, as kubectl writes a Secret's data: a file reads the same however it was made.
   const data = Object.fromEntries([...secret.data].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return emitResource({ apiVersion: kmsSecretApiVersion, kind: kmsSecretKind, metadata: metadata as Record<string, Emittable>, type: secret.type, data }, false, 0);
+  return emitResource(
+    { apiVersion: kmsSecretApiVersion, kind: kmsSecretKind, metadata: metadata as Record<string, Emittable>, type: secret.type, data },
+    false,
+    0,
+  );
 }

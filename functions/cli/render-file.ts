@@ -15,5 +15,10 @@ export function fileItems(file: string, ctx: Context): SourceItem[] {
 
 export function renderItems(items: readonly SourceItem[], ctx: Context): Promise<RenderOutcome> {
   const { allowedNamespaces } = ctx.settings;
-  return render(items, readConfig(undefined, ctx.settings), allowedNamespaces ? { orchestrator: 'file', allowedNamespaces } : { orchestrator: 'file' }, ctx.keys);
+  return render(
+    items,
+    readConfig(undefined, ctx.settings),
+    allowedNamespaces ? { orchestrator: 'file', allowedNamespaces } : { orchestrator: 'file' },
+    ctx.keys,
+  );
 }

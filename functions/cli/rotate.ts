@@ -45,7 +45,13 @@ function readTokens(found: readonly FileToken[], file: string, allowV1: boolean)
         const { scope, namespace, name, key } = v1.binding;
         const expected = bindingFor(scope, f.home);
         if (expected.namespace !== namespace || expected.name !== name || expected.key !== key) {
-          errors.push(inputError('value is a v1 token written for another namespace, name or key than where it sits', place, 'a token decrypts only where it was written for; encrypt the value again here'));
+          errors.push(
+            inputError(
+              'value is a v1 token written for another namespace, name or key than where it sits',
+              place,
+              'a token decrypts only where it was written for; encrypt the value again here',
+            ),
+          );
         } else out.push({ found: f, home: f.home, version: 1, token: v1 });
       }
       continue;
@@ -64,7 +70,9 @@ function requestOf(read: Read): UnwrapRequest {
 }
 
 function idOf(read: Read): string {
-  return read.version === 2 ? unwrapIdOf({ form: 'token', token: read.token, place: {} }) : `v1\u0000${read.token.provider}\u0000${read.token.wrappedKeyText}\u0000${JSON.stringify(read.token.context)}`;
+  return read.version === 2
+    ? unwrapIdOf({ form: 'token', token: read.token, place: {} })
+    : `v1\u0000${read.token.provider}\u0000${read.token.wrappedKeyText}\u0000${JSON.stringify(read.token.context)}`;
 }
 
 /** --to-key: each data key wrapped again under `to`; the values are not touched. */
@@ -85,7 +93,13 @@ async function rewrapFile(text: string, reads: readonly Read[], to: KeySpec, ctx
 }
 
 /** --rekey: every value decrypted, and each resource's values sealed under one fresh data key. */
-async function rekeyFile(text: string, reads: readonly Read[], to: KeySpec | undefined, file: string, ctx: Context): Promise<{ text: string; values: number; dataKeys: number }> {
+async function rekeyFile(
+  text: string,
+  reads: readonly Read[],
+  to: KeySpec | undefined,
+  file: string,
+  ctx: Context,
+): Promise<{ text: string; values: number; dataKeys: number }> {
   const outcomes = await ctx.keys.unwrapAll(new Map(reads.map((r) => [idOf(r), requestOf(r)])));
   const homes = new Map<string, Read[]>();
   for (const read of reads) {
@@ -98,7 +112,8 @@ async function rekeyFile(text: string, reads: readonly Read[], to: KeySpec | und
     const outcome = outcomes.get(idOf(read));
     const place = { file, field: read.found.field };
     if (!outcome?.ok) {
-      if (outcome && 'error' in outcome) errors.push(outcome.error instanceof ProviderError ? outcome.error.toKmsecretError(read.token.provider, place) : outcome.error.at(place));
+      if (outcome && 'error' in outcome)
+        errors.push(outcome.error instanceof ProviderError ? outcome.error.toKmsecretError(read.token.provider, place) : outcome.error.at(place));
       continue;
     }
     const plaintext = openToken(read.token, outcome.plaintext);
@@ -113,9 +128,15 @@ async function rekeyFile(text: string, reads: readonly Read[], to: KeySpec | und
     if (!spec) throw usageError(`${file}: the values of ${first.found.resource} use several keys`, 'pass --to-key KEY to put them all under one');
     let scope: Scope;
     try {
-      scope = scopeFrom(undefined, members.map((m) => m.token.binding.scope));
+      scope = scopeFrom(
+        undefined,
+        members.map((m) => m.token.binding.scope),
+      );
     } catch {
-      throw usageError(`${file}: the values of ${first.found.resource} have several scopes; rekey keeps one data key per resource`, 'write them again with one scope (kmsecret set --scope)');
+      throw usageError(
+        `${file}: the values of ${first.found.resource} have several scopes; rekey keeps one data key per resource`,
+        'write them again with one scope (kmsecret set --scope)',
+      );
     }
     const home = { use: first.home.use, scope, namespace: first.home.namespace, name: first.home.name };
     const sealer = new Sealer(spec.provider, await ctx.keys.generate(spec, dataKeyContext(home)), home);

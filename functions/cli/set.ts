@@ -23,7 +23,11 @@ async function valuesFromWords(words: string[], io: Io): Promise<NamedValue[]> {
     out.push({ key, value: new TextEncoder().encode(word.slice(eq + 1)) });
   }
   for (const key of fromStdin) {
-    if (!secretKeyPattern.test(key)) throw usageError('set: an argument is neither KEY nor KEY=VALUE (Secret keys are letters, digits, "-", "_", ".")', 'to read the value from stdin, pass only its key');
+    if (!secretKeyPattern.test(key))
+      throw usageError(
+        'set: an argument is neither KEY nor KEY=VALUE (Secret keys are letters, digits, "-", "_", ".")',
+        'to read the value from stdin, pass only its key',
+      );
     if (io.stdinIsTTY) io.stderr(`Value for ${key} (end with Ctrl-D): `);
     out.push({ key, value: await io.readStdin() });
   }
@@ -46,7 +50,10 @@ function summary(file: string, changes: Change[], removed: string[]): string {
 /** New and changed values always get a data key made in this run: a data key that is already
  *  in the file may have been made by someone else, who could then read what is added. */
 export async function newSealer(target: KmsSecretDoc, args: ParsedArgs, ctx: Context, tokens: readonly Token[]): Promise<Sealer> {
-  const scope = scopeFrom(one(args, 'scope'), tokens.map((t) => t.binding.scope));
+  const scope = scopeFrom(
+    one(args, 'scope'),
+    tokens.map((t) => t.binding.scope),
+  );
   const spec = keySpecFrom(all(args, 'key'), ctx.settings) ?? sharedKeySpec(tokens);
   if (!spec) throw usageError(`${target.place.file}: the file's values use different keys, or it has none yet`, 'pass --key');
   const home: SealerHome = { use: 'secret', scope, namespace: target.secret.namespace, name: target.secret.name };

@@ -67,13 +67,9 @@ export async function collectValues(flags: ValueFlags, io: Io): Promise<NamedVal
       out.push({ key: checkKey(key, '--from-file'), value: await io.readStdin() });
       continue;
     }
-    let isDir = false;
-    try {
-      isDir = statSync(resolve(io.cwd, path)).isDirectory();
-    } catch {
-      throw inputError('no such file', { file: path });
-    }
-    if (isDir) {
+    const stat = statSync(resolve(io.cwd, path), { throwIfNoEntry: false });
+    if (!stat) throw inputError('no such file', { file: path });
+    if (stat.isDirectory()) {
       if (key) throw usageError(`--from-file ${key}=${path}: a directory takes no key`);
       for (const name of readdirSync(resolve(io.cwd, path)).sort()) {
         const full = resolve(io.cwd, path, name);

@@ -85,7 +85,9 @@ export function secretRefs(value: Record<string, unknown>, fieldPaths: readonly 
     for (const listName of containerLists) {
       each(get(spec, [listName]), [...specPath, listName], (container, cpath) => {
         each(get(container, ['envFrom']), [...cpath, 'envFrom'], (e, p) => refs.push([[...p, 'secretRef', 'name'], get(e, ['secretRef', 'name'])]));
-        each(get(container, ['env']), [...cpath, 'env'], (e, p) => refs.push([[...p, 'valueFrom', 'secretKeyRef', 'name'], get(e, ['valueFrom', 'secretKeyRef', 'name'])]));
+        each(get(container, ['env']), [...cpath, 'env'], (e, p) =>
+          refs.push([[...p, 'valueFrom', 'secretKeyRef', 'name'], get(e, ['valueFrom', 'secretKeyRef', 'name'])]),
+        );
       });
     }
     each(get(spec, ['volumes']), [...specPath, 'volumes'], (v, p) => {

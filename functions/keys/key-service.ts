@@ -54,7 +54,12 @@ export interface KeyStats extends CallStats {
   lowestConcurrency: number;
 }
 
-const contextId = (context: EncryptionContext) => JSON.stringify(Object.keys(context).sort().map((k) => [k, context[k]]));
+const contextId = (context: EncryptionContext) =>
+  JSON.stringify(
+    Object.keys(context)
+      .sort()
+      .map((k) => [k, context[k]]),
+  );
 
 /** Requests with equal ids are the same provider call. */
 export function unwrapId(request: UnwrapRequest, wrappedText = Buffer.from(request.wrapped).toString('base64')): string {
@@ -119,7 +124,7 @@ export class KeyService {
         'decrypt',
         `this run needs ${total} data keys, more than KMSECRET_MAX_DATA_KEYS=${this.#options.maxDataKeys} allows; nothing was decrypted`,
         {},
-        'each KmsSecret written by one `kmsecret create` is one data key; merge a file\'s data keys with `kmsecret rotate --rekey`, or have the pipeline raise KMSECRET_MAX_DATA_KEYS',
+        "each KmsSecret written by one `kmsecret create` is one data key; merge a file's data keys with `kmsecret rotate --rekey`, or have the pipeline raise KMSECRET_MAX_DATA_KEYS",
       );
     }
     for (const id of fresh) this.#unwrapped.add(id);
@@ -173,8 +178,12 @@ export class KeyService {
             stop(error);
             return;
           }
-          outcomes.set(id, { ok: false, error: error instanceof ProviderError || error instanceof KmsecretError ? error : unexpected(request.provider, error) });
-          if (error instanceof ProviderError && error.refusal && ++refusals >= limit) stop(new ProviderError('denied', `stopped after ${limit} refused data keys`));
+          outcomes.set(id, {
+            ok: false,
+            error: error instanceof ProviderError || error instanceof KmsecretError ? error : unexpected(request.provider, error),
+          });
+          if (error instanceof ProviderError && error.refusal && ++refusals >= limit)
+            stop(new ProviderError('denied', `stopped after ${limit} refused data keys`));
         }
       }),
     );
@@ -193,7 +202,7 @@ export class KeyService {
       'decrypt',
       `${answered ? 'the value was encrypted under' : 'the token names'} ${which}, which is not in KMSECRET_KMS_KEYS: this pipeline does not use it${answered ? ' (the answer was discarded)' : ''}`,
       {},
-      'encrypt the value under a key of your organisation (kmsecret create/set --key), or ask the pipeline\'s owner to add the key or its account to KMSECRET_KMS_KEYS',
+      "encrypt the value under a key of your organisation (kmsecret create/set --key), or ask the pipeline's owner to add the key or its account to KMSECRET_KMS_KEYS",
     );
   }
 

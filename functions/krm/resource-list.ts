@@ -30,7 +30,12 @@ export class SourceItem {
   /** The parse; throws an input error when the item is not a readable resource. */
   get parsed(): ParsedResource {
     try {
-      this.#parsed ??= parseChunk(this.text, this.asSeqItem, this.origin ? { file: this.origin.file } : { field: `items[${this.index}]`, ...this.file() }, this.origin?.line);
+      this.#parsed ??= parseChunk(
+        this.text,
+        this.asSeqItem,
+        this.origin ? { file: this.origin.file } : { field: `items[${this.index}]`, ...this.file() },
+        this.origin?.line,
+      );
     } catch (error) {
       this.#unreadable = true;
       throw error;
@@ -119,12 +124,15 @@ function flowItems(text: string): { skeleton: string; items: SourceItem[] } {
 
 export function readResourceList(input: string): ResourceListInput {
   const text = input.replace(/^\uFEFF/, '');
-  if (text.trim() === '') throw inputError('stdin is empty; expected a ResourceList (config.kubernetes.io/v1)', {}, 'run kmsecret-fn from kpt or kustomize, or pipe a ResourceList into it');
+  if (text.trim() === '')
+    throw inputError(
+      'stdin is empty; expected a ResourceList (config.kubernetes.io/v1)',
+      {},
+      'run kmsecret-fn from kpt or kustomize, or pipe a ResourceList into it',
+    );
   const framing = frameResourceList(text);
   const { skeleton, items } =
-    framing.kind === 'items'
-      ? { skeleton: framing.skeleton, items: framing.chunks.map((chunk, i) => new SourceItem(chunk, i, true)) }
-      : flowItems(text);
+    framing.kind === 'items' ? { skeleton: framing.skeleton, items: framing.chunks.map((chunk, i) => new SourceItem(chunk, i, true)) } : flowItems(text);
   const envelope = envelopeOf(parseWhole(skeleton, { field: 'ResourceList' }).value);
   const fc = envelope.functionConfig;
   if (fc !== undefined && fc !== null && fc !== '~' && fc !== '' && (typeof fc !== 'object' || Array.isArray(fc))) {

@@ -6,7 +6,22 @@
 // written again, and comments and quoting styles survive on the nodes.
 // (js-yaml, which the kpt-functions SDK uses, turns those into timestamps and
 // numbers and drops comments; see README "Why not the kpt-functions SDK".)
-import { Document, isAlias, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, parseDocument, stringify, visit, type YAMLMap, YAMLSeq } from 'yaml';
+import {
+  Document,
+  isAlias,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+  parseDocument,
+  stringify,
+  visit,
+  type YAMLMap,
+  YAMLSeq,
+} from 'yaml';
 import { inputError, type ErrorPlace } from '../errors.js';
 import { restoreDocument, withStandIns } from './stand-ins.js';
 
@@ -54,12 +69,20 @@ function parseReported(text: string, place: ErrorPlace, firstLine: number | unde
   const error = doc.errors[0];
   if (error) {
     const line = error.linePos?.[0].line;
-    throw inputError(`is not valid YAML: ${describeYamlError(error)}`, line && firstLine ? { ...place, line: line + firstLine - 1 } : place, 'fix the YAML syntax');
+    throw inputError(
+      `is not valid YAML: ${describeYamlError(error)}`,
+      line && firstLine ? { ...place, line: line + firstLine - 1 } : place,
+      'fix the YAML syntax',
+    );
   }
   const duplicate = duplicateKey(doc);
   if (duplicate) {
     const line = text.slice(0, duplicate.offset).split('\n').length;
-    throw inputError(`is not valid YAML: the key ${JSON.stringify(printableKey(duplicate.key))} appears twice in one mapping`, firstLine ? { ...place, line: line + firstLine - 1 } : place, 'remove one of them');
+    throw inputError(
+      `is not valid YAML: the key ${JSON.stringify(printableKey(duplicate.key))} appears twice in one mapping`,
+      firstLine ? { ...place, line: line + firstLine - 1 } : place,
+      'remove one of them',
+    );
   }
   return doc;
 }
@@ -126,9 +149,19 @@ export function parseDocuments(text: string, file: string): Array<{ doc: Documen
   if (!Array.isArray(docs)) return [];
   return docs.map((doc) => {
     const error = doc.errors[0];
-    if (error) throw inputError(`is not valid YAML: ${describeYamlError(error)}`, { file, line: error.linePos?.[0].line ?? lines.linePos(doc.range[0]).line }, 'fix the YAML syntax');
+    if (error)
+      throw inputError(
+        `is not valid YAML: ${describeYamlError(error)}`,
+        { file, line: error.linePos?.[0].line ?? lines.linePos(doc.range[0]).line },
+        'fix the YAML syntax',
+      );
     const duplicate = duplicateKey(doc);
-    if (duplicate) throw inputError(`is not valid YAML: the key ${JSON.stringify(printableKey(duplicate.key))} appears twice in one mapping`, { file, line: lines.linePos(duplicate.offset).line }, 'remove one of them');
+    if (duplicate)
+      throw inputError(
+        `is not valid YAML: the key ${JSON.stringify(printableKey(duplicate.key))} appears twice in one mapping`,
+        { file, line: lines.linePos(duplicate.offset).line },
+        'remove one of them',
+      );
     const line = lines.linePos(doc.contents?.range[0] ?? doc.range[0]).line;
     return { doc, value: toValue(() => doc.toJS({ maxAliasCount }), { file, line }), line };
   });

@@ -55,7 +55,11 @@ function fromConfigMap(value: Record<string, unknown>, place: ErrorPlace): Recor
   const data = stringMap(value.data);
   const unknown = Object.keys(data).filter((k) => !configMapKeys.includes(k));
   if (unknown.length > 0) {
-    throw inputError(`ConfigMap function config has unknown key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`, place, `known keys: ${configMapKeys.join(', ')}`);
+    throw inputError(
+      `ConfigMap function config has unknown key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`,
+      place,
+      `known keys: ${configMapKeys.join(', ')}`,
+    );
   }
   const out: Record<string, unknown> = { apiVersion: kmsSecretApiVersion, kind: transformerKind, metadata: {} };
   if (data.mode !== undefined) out.mode = data.mode;
@@ -84,7 +88,11 @@ function contradictions(env: Partial<RenderConfig['env']>, place: ErrorPlace): v
   for (const a of prefixes) {
     for (const b of prefixes) {
       if (a !== b && b.startsWith(a)) {
-        throw inputError(`env.prefixes ${a} and ${b} overlap: a variable named ${b}X would have two meanings`, { ...place, field: 'env.prefixes' }, 'keep only one of them');
+        throw inputError(
+          `env.prefixes ${a} and ${b} overlap: a variable named ${b}X would have two meanings`,
+          { ...place, field: 'env.prefixes' },
+          'keep only one of them',
+        );
       }
     }
   }
@@ -92,14 +100,27 @@ function contradictions(env: Partial<RenderConfig['env']>, place: ErrorPlace): v
   // A shush value is a raw KMS ciphertext the repository names: with kmsecret's own context
   // keys it could be a kmsecret data key, which would then land in the output as a "value".
   if (Object.keys(env.context ?? {}).some((k) => k.toLowerCase().startsWith(contextKeyPrefix))) {
-    throw inputError(`env.context may not hold keys starting with ${contextKeyPrefix}: those belong to kmsecret's own data keys`, { ...place, field: 'env.context' }, 'shush values are encrypted with contexts of your own (shush --context KEY=VALUE); use other keys');
+    throw inputError(
+      `env.context may not hold keys starting with ${contextKeyPrefix}: those belong to kmsecret's own data keys`,
+      { ...place, field: 'env.context' },
+      'shush values are encrypted with contexts of your own (shush --context KEY=VALUE); use other keys',
+    );
   }
   for (const entry of env.fieldPaths ?? []) {
     const path = entry.includes('=') ? entry.slice(entry.indexOf('=') + 1) : entry;
-    if (path.split('.').some((segment) => segment === '')) throw inputError(`env.fieldPaths entry "${entry}" has an empty path segment`, { ...place, field: 'env.fieldPaths' }, 'write it as KIND=spec.template.spec');
+    if (path.split('.').some((segment) => segment === ''))
+      throw inputError(
+        `env.fieldPaths entry "${entry}" has an empty path segment`,
+        { ...place, field: 'env.fieldPaths' },
+        'write it as KIND=spec.template.spec',
+      );
     const kind = entry.includes('=') ? entry.slice(0, entry.indexOf('=')) : undefined;
     if (kind && builtinPodKinds.includes(kind)) {
-      throw inputError(`env.fieldPaths names ${kind}, whose pod spec kmsecret-fn already knows: its env values would be decrypted twice`, { ...place, field: 'env.fieldPaths' }, `remove the ${kind} entry`);
+      throw inputError(
+        `env.fieldPaths names ${kind}, whose pod spec kmsecret-fn already knows: its env values would be decrypted twice`,
+        { ...place, field: 'env.fieldPaths' },
+        `remove the ${kind} entry`,
+      );
     }
   }
 }

@@ -13,7 +13,12 @@ function fieldOf(error: ErrorObject): string {
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (error.keyword === 'additionalProperties') path.push(String(error.params.additionalProperty));
   if (error.keyword === 'propertyNames' || error.params.propertyName !== undefined) path.push(String(error.params.propertyName));
-  return path.map((p, i) => (/^[0-9]+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('').replace(/\.\[/g, '[') || '(top level)';
+  return (
+    path
+      .map((p, i) => (/^[0-9]+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`))
+      .join('')
+      .replace(/\.\[/g, '[') || '(top level)'
+  );
 }
 
 function messageOf(error: ErrorObject): string {
@@ -47,7 +52,11 @@ export function validate(name: SchemaName, value: unknown, place: ErrorPlace): v
     .map((e) => {
       const field = e.keyword === 'required' ? fieldOf(e) : fieldOf(e);
       const at = field === '(top level)' ? '' : field;
-      return inputError(`${name} field ${at || '(top level)'} ${messageOf(e)}`, { ...place, ...(at ? { field: at } : {}) }, `see schemas/${name.toLowerCase()}.schema.json`);
+      return inputError(
+        `${name} field ${at || '(top level)'} ${messageOf(e)}`,
+        { ...place, ...(at ? { field: at } : {}) },
+        `see schemas/${name.toLowerCase()}.schema.json`,
+      );
     });
   throw errors.length === 1 ? (errors[0] as KmsecretError) : new KmsecretErrors(errors.length ? errors : [inputError(`invalid ${name}`, place)]);
 }

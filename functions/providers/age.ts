@@ -43,7 +43,9 @@ function stanzaSummary(wrapped: Uint8Array): string {
   const stanzas = ageStanzas(wrapped) ?? [];
   const counts = new Map<string, number>();
   for (const s of stanzas) counts.set(s, (counts.get(s) ?? 0) + 1);
-  return [...counts].map(([type, n]) => `${n} ${/^[A-Za-z0-9-]{1,32}$/.test(type) ? type : 'unknown'} recipient${n === 1 ? '' : 's'}`).join(', ') || 'no recipients';
+  return (
+    [...counts].map(([type, n]) => `${n} ${/^[A-Za-z0-9-]{1,32}$/.test(type) ? type : 'unknown'} recipient${n === 1 ? '' : 's'}`).join(', ') || 'no recipients'
+  );
 }
 
 export class AgeProvider implements KeyProvider {

@@ -7,14 +7,7 @@
 // Retries are not left to the SDK (maxAttempts 1): the key service (keys/) retries
 // with backoff and jitter and lowers its concurrency on throttling, which it
 // could not do if the SDK swallowed the throttles.
-import {
-  DecryptCommand,
-  EncryptCommand,
-  GenerateDataKeyCommand,
-  KMSClient,
-  ReEncryptCommand,
-  type KMSClientConfig,
-} from '@aws-sdk/client-kms';
+import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient, ReEncryptCommand, type KMSClientConfig } from '@aws-sdk/client-kms';
 import { regionOfKey } from './key-forms.js';
 import { type DataKey, type EncryptionContext, type KeyProvider, ProviderError, type Unwrapped, type Wrapped } from './provider.js';
 
@@ -112,13 +105,20 @@ export function classify(thrown: unknown, keyId: string, op: string): ProviderEr
   keyId ||= 'the key the ciphertext names';
   const on = `kms:${op} on ${keyId}`;
   if (name === 'AbortError' || code === 'ABORT_ERR') return new ProviderError('unreachable', `${on} did not finish before the deadline`);
-  if (name === 'CredentialsProviderError' || /credential/i.test(error.message ?? '') && !status) {
+  if (name === 'CredentialsProviderError' || (/credential/i.test(error.message ?? '') && !status)) {
     return new ProviderError('credentials', `no AWS credentials for ${on}`, credentialHint);
   }
   if (/region is missing/i.test(error.message ?? '')) {
-    return new ProviderError('credentials', `no AWS region for ${on}`, 'set AWS_REGION (or AWS_PROFILE with a region), or use the key ARN, which names its region');
+    return new ProviderError(
+      'credentials',
+      `no AWS region for ${on}`,
+      'set AWS_REGION (or AWS_PROFILE with a region), or use the key ARN, which names its region',
+    );
   }
-  if (['ThrottlingException', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded', 'LimitExceededException'].includes(name) || status === 429) {
+  if (
+    ['ThrottlingException', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded', 'LimitExceededException'].includes(name) ||
+    status === 429
+  ) {
     return new ProviderError('throttled', `KMS throttled ${on}`, 'lower KMSECRET_CONCURRENCY, or ask AWS for a higher KMS request quota');
   }
   if (name === 'AccessDeniedException' || status === 403) {
@@ -129,7 +129,10 @@ export function classify(thrown: unknown, keyId: string, op: string): ProviderEr
     );
   }
   if (name === 'InvalidCiphertextException') {
-    return new ProviderError('rejected', `KMS refused the data key (${op}): it was tampered with, or its encryption context (namespace/name) differs from the one it was written for`);
+    return new ProviderError(
+      'rejected',
+      `KMS refused the data key (${op}): it was tampered with, or its encryption context (namespace/name) differs from the one it was written for`,
+    );
   }
   if (name === 'IncorrectKeyException') {
     return new ProviderError('rejected', `the data key was not encrypted under ${keyId}, the key its token names (tampered token?)`);
@@ -140,8 +143,17 @@ export function classify(thrown: unknown, keyId: string, op: string): ProviderEr
   if (['ENOTFOUND', 'EAI_AGAIN'].includes(code)) {
     return new ProviderError('unreachable', `cannot resolve the KMS endpoint for ${on}`, 'check AWS_REGION / AWS_ENDPOINT_URL_KMS and DNS');
   }
-  if ((status !== undefined && status >= 500) || ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code) || name === 'TimeoutError' || /socket hang up/i.test(error.message ?? '')) {
-    return new ProviderError('transient', `KMS did not answer ${on} (${code || name || status})`, 'check the network path to KMS (proxy, VPC endpoint, AWS_ENDPOINT_URL_KMS)');
+  if (
+    (status !== undefined && status >= 500) ||
+    ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code) ||
+    name === 'TimeoutError' ||
+    /socket hang up/i.test(error.message ?? '')
+  ) {
+    return new ProviderError(
+      'transient',
+      `KMS did not answer ${on} (${code || name || status})`,
+      'check the network path to KMS (proxy, VPC endpoint, AWS_ENDPOINT_URL_KMS)',
+    );
   }
   return new ProviderError('rejected', `KMS failed ${on}: ${name || 'unknown error'}`);
 }

@@ -88,7 +88,11 @@ export function parseKeySpec(keys: readonly string[], flag = '--key'): KeySpec {
   const unknown = keys.findIndex((_, i) => kinds[i] === undefined);
   if (unknown !== -1) {
     const key = keys[unknown] as string;
-    if (/^AGE-SECRET-KEY-/i.test(key)) throw usageError(`${flag} got an age identity, which is a secret key`, 'pass its recipient (age1…, printed by `kmsecret keygen`); keep the identity in KMSECRET_AGE_KEY_FILE');
+    if (/^AGE-SECRET-KEY-/i.test(key))
+      throw usageError(
+        `${flag} got an age identity, which is a secret key`,
+        'pass its recipient (age1…, printed by `kmsecret keygen`); keep the identity in KMSECRET_AGE_KEY_FILE',
+      );
     throw usageError(`${flag} ${quoteArgument(key)} is neither an age recipient (age1…) nor an AWS KMS key (key ARN, alias ARN, alias/NAME, key id)`);
   }
   const provider = kinds[0] as ProviderName;

@@ -56,8 +56,19 @@ function ourAnnotations(values: readonly PlannedValue[], options: ApplyOptions):
   return out;
 }
 
-function secretFor(secret: KmsSecret, values: ReadonlyArray<{ key: string; value: PlannedValue }>, plaintexts: Plaintexts, options: ApplyOptions): SecretObject {
-  const annotations = { ...secret.secretAnnotations, ...ourAnnotations(values.map((v) => v.value), options) };
+function secretFor(
+  secret: KmsSecret,
+  values: ReadonlyArray<{ key: string; value: PlannedValue }>,
+  plaintexts: Plaintexts,
+  options: ApplyOptions,
+): SecretObject {
+  const annotations = {
+    ...secret.secretAnnotations,
+    ...ourAnnotations(
+      values.map((v) => v.value),
+      options,
+    ),
+  };
   if (options.generator && annotations[needsHashAnnotation] === undefined) annotations[needsHashAnnotation] = 'true';
   const metadata: SecretObject['metadata'] = { name: secret.name };
   if (secret.namespace) metadata.namespace = secret.namespace;
@@ -83,13 +94,23 @@ function workloadEdits(workload: EnvPlan, plaintexts: Plaintexts, options: Apply
       try {
         text = utf8.decode(plaintext);
       } catch {
-        throw new KmsecretError('input', `container ${env.container} variable ${env.outputName}: the value is not UTF-8 text, which env cannot hold`, env.value.place, 'use the secretRef output for binary values');
+        throw new KmsecretError(
+          'input',
+          `container ${env.container} variable ${env.outputName}: the value is not UTF-8 text, which env cannot hold`,
+          env.value.place,
+          'use the secretRef output for binary values',
+        );
       }
       // kustomize cannot carry these in a workload: go-yaml refuses DEL and the C1 controls (and
       // kustomize then prints the whole resource, value and all, in its error), and it writes NEL
       // back raw, where YAML readers take it for a line break. Refused here, without the value.
       if (/[\u007f-\u009f]/.test(text)) {
-        throw new KmsecretError('input', `container ${env.container} variable ${env.outputName}: the value holds a control character (DEL, or U+0080–U+009F such as NEL) that a workload's YAML cannot carry through kustomize`, env.value.place, 'use the secretRef output for this workload (annotation kmsecret.dev/env-output: secretRef)');
+        throw new KmsecretError(
+          'input',
+          `container ${env.container} variable ${env.outputName}: the value holds a control character (DEL, or U+0080–U+009F such as NEL) that a workload's YAML cannot carry through kustomize`,
+          env.value.place,
+          'use the secretRef output for this workload (annotation kmsecret.dev/env-output: secretRef)',
+        );
       }
       edits.push({ op: 'set', path: [...env.entryPath, 'value'], value: text, quote: true });
       continue;

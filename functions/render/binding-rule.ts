@@ -80,11 +80,21 @@ export function outsideAllowedNamespaces(value: PlannedValue, allowed: readonly 
   if (allowed === undefined) return undefined;
   const list = allowed.length === 0 ? '(empty: no namespace)' : allowed.join(',');
   if (value.form === 'token' && value.token.binding.scope === 'cluster-wide') {
-    return new KmsecretError('decrypt', `value is cluster-wide (bound to no namespace), which this run does not decrypt (KMSECRET_NAMESPACES=${list})`, value.place, 'write it for a namespace: kmsecret set --scope strict');
+    return new KmsecretError(
+      'decrypt',
+      `value is cluster-wide (bound to no namespace), which this run does not decrypt (KMSECRET_NAMESPACES=${list})`,
+      value.place,
+      'write it for a namespace: kmsecret set --scope strict',
+    );
   }
   const namespace = value.form === 'token' ? value.token.binding.namespace : value.home.namespace;
   if (allowed.includes(namespace)) return undefined;
-  return new KmsecretError('decrypt', `value is bound to namespace ${namespace || '(none)'}, which this run may not decrypt (KMSECRET_NAMESPACES=${list})`, value.place, "a pipeline renders only its own namespaces; check the Application's destination namespace");
+  return new KmsecretError(
+    'decrypt',
+    `value is bound to namespace ${namespace || '(none)'}, which this run may not decrypt (KMSECRET_NAMESPACES=${list})`,
+    value.place,
+    "a pipeline renders only its own namespaces; check the Application's destination namespace",
+  );
 }
 
 /** The KMS context a shush value is decrypted with: the config's (shush's --context), which under

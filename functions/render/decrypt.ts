@@ -36,11 +36,24 @@ export async function decrypt(values: readonly PlannedValue[], keys: KeyService)
     for (const value of group.values) {
       const plaintext = value.form === 'shush' ? outcome.plaintext : openToken(value.token, outcome.plaintext);
       if (plaintext) plaintexts.set(value, plaintext);
-      else errors.push(new KmsecretError('decrypt', 'value does not decrypt: the token was tampered with or truncated', value.place, 'restore the token from git, or write the value again with `kmsecret set`'));
+      else
+        errors.push(
+          new KmsecretError(
+            'decrypt',
+            'value does not decrypt: the token was tampered with or truncated',
+            value.place,
+            'restore the token from git, or write the value again with `kmsecret set`',
+          ),
+        );
     }
   }
   if (skipped > 0 && errors.length > 0) {
-    errors.push(new KmsecretError((errors[0] as KmsecretError).category, `${skipped} more data key${skipped === 1 ? ' was' : 's were'} not tried after the failure${errors.length === 1 ? '' : 's'} above`));
+    errors.push(
+      new KmsecretError(
+        (errors[0] as KmsecretError).category,
+        `${skipped} more data key${skipped === 1 ? ' was' : 's were'} not tried after the failure${errors.length === 1 ? '' : 's'} above`,
+      ),
+    );
   }
   if (errors.length > 0) throw new KmsecretErrors(dedupe(errors));
   return plaintexts;

@@ -25,7 +25,11 @@ function valueOf(out: OutputItem): Record<string, unknown> | undefined {
 export function guard(output: readonly OutputItem[]): void {
   for (const out of output) {
     if (out.kind === 'changed' && tokenPattern.test(out.text)) {
-      throw new KmsecretError('internal', 'a kmsecret token would be left in the output (a changed resource still holds one, perhaps in a comment); nothing was written', { resource: resourceRef(out.item.parsed.value) });
+      throw new KmsecretError(
+        'internal',
+        'a kmsecret token would be left in the output (a changed resource still holds one, perhaps in a comment); nothing was written',
+        { resource: resourceRef(out.item.parsed.value) },
+      );
     }
     const value = valueOf(out);
     if (!value) continue;
@@ -34,7 +38,10 @@ export function guard(output: readonly OutputItem[]): void {
     }
     for (const [path, text] of strings(value)) {
       if (looksLikeToken(text)) {
-        throw new KmsecretError('internal', 'a kmsecret token would be left in the output; nothing was written', { resource: resourceRef(value), field: fieldPath(path as PathSegment[]) });
+        throw new KmsecretError('internal', 'a kmsecret token would be left in the output; nothing was written', {
+          resource: resourceRef(value),
+          field: fieldPath(path as PathSegment[]),
+        });
       }
     }
   }

@@ -59,7 +59,13 @@ export function mayHoldEnvValues(text: string, prefixes: readonly string[]): boo
   return text.includes('kmsecret:') || prefixes.some((p) => text.includes(p));
 }
 
-export function planWorkload(item: SourceItem, value: Record<string, unknown>, config: RenderConfig, policy: BindingPolicy, errors: KmsecretError[]): EnvPlan | undefined {
+export function planWorkload(
+  item: SourceItem,
+  value: Record<string, unknown>,
+  config: RenderConfig,
+  policy: BindingPolicy,
+  errors: KmsecretError[],
+): EnvPlan | undefined {
   const entries = envEntries(value, config.env.fieldPaths);
   if (entries.length === 0) return undefined;
   const resource = resourceRef(value);
@@ -98,20 +104,39 @@ export function planWorkload(item: SourceItem, value: Record<string, unknown>, c
       continue;
     }
     const ciphertext = new Uint8Array(Buffer.from(compact, 'base64'));
-    const shush: PlannedValue = { form: 'shush', ciphertext, ciphertextText: compact, context, home: { namespace, name: nameOf(value), key: outputName }, place };
+    const shush: PlannedValue = {
+      form: 'shush',
+      ciphertext,
+      ciphertextText: compact,
+      context,
+      home: { namespace, name: nameOf(value), key: outputName },
+      place,
+    };
     values.push({ value: shush, ...found, outputName });
   }
   if (values.length === 0 || errors.length > before) return undefined;
   const override = annotationsOf(value)[envOutputAnnotation];
   if (override !== undefined && override !== 'secretRef' && override !== 'inline') {
-    errors.push(inputError(`annotation ${envOutputAnnotation} must be secretRef or inline`, { resource, field: `metadata.annotations["${envOutputAnnotation}"]`, ...file }));
+    errors.push(
+      inputError(`annotation ${envOutputAnnotation} must be secretRef or inline`, {
+        resource,
+        field: `metadata.annotations["${envOutputAnnotation}"]`,
+        ...file,
+      }),
+    );
     return undefined;
   }
   const output = (override as EnvOutput | undefined) ?? config.env.output;
   if (output === 'secretRef') {
     for (const v of values) {
       if (!secretKeyPattern.test(`${v.container}.${v.outputName}`)) {
-        errors.push(inputError(`variable ${v.outputName} cannot be a Secret key (letters, digits, "-", "_", "." only)`, v.value.place, `annotate the workload ${envOutputAnnotation}: inline`));
+        errors.push(
+          inputError(
+            `variable ${v.outputName} cannot be a Secret key (letters, digits, "-", "_", "." only)`,
+            v.value.place,
+            `annotate the workload ${envOutputAnnotation}: inline`,
+          ),
+        );
       }
     }
   }

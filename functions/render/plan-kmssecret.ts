@@ -17,7 +17,12 @@ export interface SecretConversion {
   values: Array<{ key: string; value: PlannedValue }>;
 }
 
-export function planKmsSecret(value: Record<string, unknown>, item: SourceItem | undefined, policy: BindingPolicy, errors: KmsecretError[]): SecretConversion | undefined {
+export function planKmsSecret(
+  value: Record<string, unknown>,
+  item: SourceItem | undefined,
+  policy: BindingPolicy,
+  errors: KmsecretError[],
+): SecretConversion | undefined {
   const file = item?.file() ?? {};
   let secret: KmsSecret;
   try {

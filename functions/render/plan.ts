@@ -116,7 +116,9 @@ export function plan(items: readonly SourceItem[], config: RenderConfig, policy:
   }
   generatedNameConflicts(items, result.workloads, errors);
   if (errors.length > 0) return errors;
-  const renames = result.conversions.flatMap(({ item, secret, boundName }) => (item ? [{ namespace: secret.namespace, from: boundName, to: secret.name }] : []));
+  const renames = result.conversions.flatMap(({ item, secret, boundName }) =>
+    item ? [{ namespace: secret.namespace, from: boundName, to: secret.name }] : [],
+  );
   result.refRewrites = planRefRewrites(items, renames, config.env.fieldPaths);
   return result;
 }

@@ -77,7 +77,11 @@ export function encryptionContext(binding: Pick<Binding, 'use' | 'scope' | 'name
 
 /** A stable string for grouping and comparing contexts. */
 export function contextKey(context: EncryptionContext): string {
-  return JSON.stringify(Object.keys(context).sort().map((k) => [k, context[k]]));
+  return JSON.stringify(
+    Object.keys(context)
+      .sort()
+      .map((k) => [k, context[k]]),
+  );
 }
 
 /** "Secret value for namespace team-a, name app-secrets, key DB_PASSWORD (strict)" — for messages. */

@@ -93,7 +93,11 @@ export function parseToken(text: string): Token | TokenProblem {
   if (fields[0] !== 'kmsecret') return problem('not-a-token', 'is not a kmsecret token');
   const version = fields[1] ?? '';
   if (version === 'v1') {
-    return problem('v1', 'is a v1 token, which this kmsecret no longer decrypts (v1 is not bound to what the value is for)', 'convert the file once with `kmsecret rotate --rekey FILE` (needs decrypt rights)');
+    return problem(
+      'v1',
+      'is a v1 token, which this kmsecret no longer decrypts (v1 is not bound to what the value is for)',
+      'convert the file once with `kmsecret rotate --rekey FILE` (needs decrypt rights)',
+    );
   }
   if (version !== tokenVersion) {
     return /^v[0-9]+$/.test(version)
@@ -102,11 +106,13 @@ export function parseToken(text: string): Token | TokenProblem {
   }
   if (fields.length !== 6) return problem('malformed', `is truncated or malformed (${fields.length} of 6 fields)`);
   const [, , provider, headerText, wrappedText, sealedText] = fields as [string, string, string, string, string, string];
-  if (!isProviderName(provider)) return problem('unknown-provider', 'names a provider this kmsecret does not know', 'upgrade kmsecret, or write the value again');
+  if (!isProviderName(provider))
+    return problem('unknown-provider', 'names a provider this kmsecret does not know', 'upgrade kmsecret, or write the value again');
   const header = parseHeader(provider, headerText);
   if ('problem' in header) return header;
   const entry = providers[provider];
-  if (wrappedText.length > Math.ceil((entry.maxWrappedBytes * 4) / 3)) return problem('wrapped-key-too-large', `has a data key field larger than ${provider} writes (${entry.maxWrappedBytes} bytes)`);
+  if (wrappedText.length > Math.ceil((entry.maxWrappedBytes * 4) / 3))
+    return problem('wrapped-key-too-large', `has a data key field larger than ${provider} writes (${entry.maxWrappedBytes} bytes)`);
   const wrappedKey = decodeWrapped(wrappedText);
   if (!wrappedKey || wrappedKey.length === 0) return problem('bad-wrapped-key', 'has a damaged data key field');
   const wrappedProblem = entry.wrappedProblem?.(wrappedKey);

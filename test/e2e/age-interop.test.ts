@@ -55,8 +55,16 @@ describeWith(['age', 'age-keygen'], 'age CLI interoperability', () => {
     expect(wrapped.code, wrapped.stderr).toBe(0);
     const wrappedBytes = new Uint8Array(readFileSync(join(dir, 'datakey.age')));
     const binding = bindingFor('strict', { use: 'secret', namespace: 'team-a', name: 'app', key: 'K' });
-    const token = formatToken({ provider: 'age', keyId: recipient, binding, wrapped: wrappedBytes, sealed: seal(dataKey, new TextEncoder().encode('made-with-age-cli'), aadFor(binding)) });
-    const list = resourceList([yaml({ apiVersion: 'kmsecret.dev/v1alpha1', kind: 'KmsSecret', metadata: { name: 'app', namespace: 'team-a' }, data: { K: token } })]);
+    const token = formatToken({
+      provider: 'age',
+      keyId: recipient,
+      binding,
+      wrapped: wrappedBytes,
+      sealed: seal(dataKey, new TextEncoder().encode('made-with-age-cli'), aadFor(binding)),
+    });
+    const list = resourceList([
+      yaml({ apiVersion: 'kmsecret.dev/v1alpha1', kind: 'KmsSecret', metadata: { name: 'app', namespace: 'team-a' }, data: { K: token } }),
+    ]);
     const result = await runFn(list, cleanEnv({ KMSECRET_AGE_KEY_FILE: identityFile }));
     expect(result.code, result.stderr).toBe(0);
     expect(decodeData(parseList(result.stdout).items[0] as Record<string, any>)).toEqual({ K: 'made-with-age-cli' });

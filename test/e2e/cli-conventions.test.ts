@@ -11,7 +11,21 @@ describe('kmsecret conventions', async () => {
   const names = [...overview.stdout.matchAll(/^ {2}([a-z-]+) {2,}/gm)].map((m) => m[1] as string);
 
   it('lists every command', () => {
-    expect(names).toEqual(['keygen', 'create', 'set', 'unset', 'edit', 'decrypt', 'rotate', 'check', 'diff', 'encrypt-value', 'install-plugin', 'git-setup', 'textconv']);
+    expect(names).toEqual([
+      'keygen',
+      'create',
+      'set',
+      'unset',
+      'edit',
+      'decrypt',
+      'rotate',
+      'check',
+      'diff',
+      'encrypt-value',
+      'install-plugin',
+      'git-setup',
+      'textconv',
+    ]);
   });
 
   it.each(names)('%s --help shows usage and an example', async (name) => {

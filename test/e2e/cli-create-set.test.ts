@@ -53,15 +53,44 @@ describe('create', () => {
     writeFileSync(join(dir, 'prod.env'), '# comment\nFROM_ENV=env-value\nQUOTED="kept as is"\n\n');
     const out = join(dir, 'app.kmsecret.yaml');
     const result = await runCli(
-      ['create', 'app-secrets', '--namespace', 'team-a', '--key', recipient, '--from-literal', 'DB_PASSWORD=s3cr3t', '--from-file', 'tls.crt=./tls.crt', '--from-file', './ca.crt', '--from-env-file', './prod.env', '--type', 'kubernetes.io/tls', '--label', 'app=web', '-o', out],
+      [
+        'create',
+        'app-secrets',
+        '--namespace',
+        'team-a',
+        '--key',
+        recipient,
+        '--from-literal',
+        'DB_PASSWORD=s3cr3t',
+        '--from-file',
+        'tls.crt=./tls.crt',
+        '--from-file',
+        './ca.crt',
+        '--from-env-file',
+        './prod.env',
+        '--type',
+        'kubernetes.io/tls',
+        '--label',
+        'app=web',
+        '-o',
+        out,
+      ],
       { env, cwd: dir },
     );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe('');
     const text = readFileSync(out, 'utf8');
-    expect(text).toMatch(/^apiVersion: kmsecret\.dev\/v1alpha1\nkind: KmsSecret\nmetadata:\n  name: app-secrets\n  namespace: team-a\n  labels:\n    app: web\ntype: kubernetes\.io\/tls\ndata:\n/);
+    expect(text).toMatch(
+      /^apiVersion: kmsecret\.dev\/v1alpha1\nkind: KmsSecret\nmetadata:\n {2}name: app-secrets\n {2}namespace: team-a\n {2}labels:\n {4}app: web\ntype: kubernetes\.io\/tls\ndata:\n/,
+    );
     expectNoPlaintext(text + result.stderr, ['s3cr3t', 'CERTIFICATE-BYTES', 'env-value']);
-    expect(await renderFile(out)).toEqual({ DB_PASSWORD: 's3cr3t', 'tls.crt': 'CERTIFICATE-BYTES', 'ca.crt': 'CA-BYTES', FROM_ENV: 'env-value', QUOTED: '"kept as is"' });
+    expect(await renderFile(out)).toEqual({
+      DB_PASSWORD: 's3cr3t',
+      'tls.crt': 'CERTIFICATE-BYTES',
+      'ca.crt': 'CA-BYTES',
+      FROM_ENV: 'env-value',
+      QUOTED: '"kept as is"',
+    });
     const refused = await runCli(['create', 'app-secrets', '-n', 'team-a', '--key', recipient, '-o', out], { env, cwd: dir });
     expect(refused.code).toBe(2);
   });
@@ -95,7 +124,7 @@ ${tokens}`;
 
   beforeEach(async () => {
     const created = await runCli(['create', 'web', '-n', 'team-a', '--key', recipient, '--from-literal', 'B_KEY=bee', '--from-literal', 'D_KEY=dee'], { env });
-    const tokens = created.stdout.slice(created.stdout.indexOf('\ndata:\n') + 7).replace(/^(  D_KEY: .*)$/m, '$1 # rotated yearly');
+    const tokens = created.stdout.slice(created.stdout.indexOf('\ndata:\n') + 7).replace(/^( {2}D_KEY: .*)$/m, '$1 # rotated yearly');
     text = original(tokens);
     file = join(dir, 'web.kmsecret.yaml');
     writeFileSync(file, text);
@@ -108,7 +137,7 @@ ${tokens}`;
     const after = readFileSync(file, 'utf8');
     const changes = changedLines(text, after);
     expect(changes).toHaveLength(1);
-    expect(changes[0]).toMatch(/^  C_KEY: kmsecret:v2:age:/);
+    expect(changes[0]).toMatch(/^ {2}C_KEY: kmsecret:v2:age:/);
     expect(after.split('\n').findIndex((l) => l.startsWith('  C_KEY'))).toBe(after.split('\n').findIndex((l) => l.startsWith('  B_KEY')) + 1);
     const wrapped = (line: string | undefined) => line?.split(':')[5];
     // Never the file's data key: whoever made that one could read what is added.
@@ -124,7 +153,7 @@ ${tokens}`;
     const after = readFileSync(file, 'utf8');
     const changes = changedLines(text, after);
     expect(changes).toHaveLength(2);
-    expect(changes[0]).toMatch(/^  D_KEY: kmsecret:v2:age:\S+ # rotated yearly$/);
+    expect(changes[0]).toMatch(/^ {2}D_KEY: kmsecret:v2:age:\S+ # rotated yearly$/);
     expect(await renderFile(file)).toEqual({ B_KEY: 'bee', D_KEY: 'new-dee' });
   });
 
@@ -134,21 +163,23 @@ ${tokens}`;
     expect(await renderFile(file)).toEqual({ B_KEY: 'bee', D_KEY: 'dee', E_KEY: 'from-stdin-value' });
   });
 
-  it('without the identity, encrypts for the file\'s recipients under a new data key, and says so', async () => {
+  it("without the identity, encrypts for the file's recipients under a new data key, and says so", async () => {
     const result = await runCli(['set', file, 'D_KEY=changed-blind'], { env: cleanEnv({ HOME: dir, XDG_CONFIG_HOME: join(dir, 'none') }) });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/^note: could not open the existing values \(no age identity: .*\); the given keys were encrypted again\n.*D_KEY \(rewritten\)/);
+    expect(result.stderr).toMatch(
+      /^note: could not open the existing values \(no age identity: .*\); the given keys were encrypted again\n.*D_KEY \(rewritten\)/,
+    );
     expectNoPlaintext(result.stderr, ['changed-blind', 'dee', 'bee']);
     expect(changedLines(text, readFileSync(file, 'utf8'))).toHaveLength(2);
     expect(await renderFile(file)).toEqual({ B_KEY: 'bee', D_KEY: 'changed-blind' });
   });
 
-  it('unset removes exactly the key\'s line', async () => {
+  it("unset removes exactly the key's line", async () => {
     const result = await runCli(['unset', file, 'B_KEY'], { env: cleanEnv() });
     expect(result.code, result.stderr).toBe(0);
     const changes = changedLines(text, readFileSync(file, 'utf8'));
     expect(changes).toHaveLength(1);
-    expect(changes[0]).toMatch(/^-  B_KEY: /);
+    expect(changes[0]).toMatch(/^- {2}B_KEY: /);
   });
 });
 
@@ -158,7 +189,10 @@ describe('with AWS KMS', () => {
     kms.server().createKey({ alias: 'alias/team-a' });
     const awsFile = join(dir, 'aws.kmsecret.yaml');
     const aws = awsEnv(kms.server().endpoint);
-    const created = await runCli(['create', 'db', '-n', 'team-a', '--key', 'alias/team-a', '--from-literal', 'A=1', '--from-literal', 'B=2', '--from-literal', 'C=3', '-o', awsFile], { env: aws });
+    const created = await runCli(
+      ['create', 'db', '-n', 'team-a', '--key', 'alias/team-a', '--from-literal', 'A=1', '--from-literal', 'B=2', '--from-literal', 'C=3', '-o', awsFile],
+      { env: aws },
+    );
     expect(created.code, created.stderr).toBe(0);
     expect(kms.server().count('GenerateDataKey')).toBe(1);
     expect(kms.server().count()).toBe(1);

@@ -37,7 +37,7 @@ async function freshFile(name: string, extraEnv: NodeJS.ProcessEnv = env, key = 
   }
   const created = await runCli(['create', name, '-n', 'team-a', '--key', key, ...files], { env: extraEnv });
   expect(created.code, created.stderr).toBe(0);
-  writeFileSync(path, `# ${name}: the web app's secrets\n${created.stdout.replace(/^(  DB_PASSWORD: .*)$/m, '$1 # rotate yearly')}`);
+  writeFileSync(path, `# ${name}: the web app's secrets\n${created.stdout.replace(/^( {2}DB_PASSWORD: .*)$/m, '$1 # rotate yearly')}`);
   return path;
 }
 
@@ -59,7 +59,14 @@ describe('edit', () => {
   it('re-encrypts only what changed, adds and removes keys, keeps every other byte; the temp file is 0600 and gone', async () => {
     const file = await freshFile('edit-ok');
     const before = readFileSync(file, 'utf8');
-    const { script, log } = editorScript('ok', [{ replace: [['lc-api-t0ken', 'lc-api-NEW'], ['  NOTES: |', '  ADDED: new-key\n  NOTES: |']] }]);
+    const { script, log } = editorScript('ok', [
+      {
+        replace: [
+          ['lc-api-t0ken', 'lc-api-NEW'],
+          ['  NOTES: |', '  ADDED: new-key\n  NOTES: |'],
+        ],
+      },
+    ]);
     const result = await runCli(['edit', file], { env: { ...env, EDITOR_SCRIPT: script } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe(`${file}: ADDED (added), API_TOKEN (changed)\n`);
@@ -79,7 +86,15 @@ describe('edit', () => {
 
   it('reopens the editor on a YAML error, with the error shown, and keeps the edit', async () => {
     const file = await freshFile('edit-yaml');
-    const { script, log } = editorScript('yaml', [{ replace: [['lc-api-t0ken', 'lc-api-FIXED'], ['data:', 'data: [']] }, { replace: [['data: [', 'data:']] }]);
+    const { script, log } = editorScript('yaml', [
+      {
+        replace: [
+          ['lc-api-t0ken', 'lc-api-FIXED'],
+          ['data:', 'data: ['],
+        ],
+      },
+      { replace: [['data: [', 'data:']] },
+    ]);
     const result = await runCli(['edit', file], { env: { ...env, EDITOR_SCRIPT: script } });
     expect(result.code, result.stderr).toBe(0);
     const runs = editorRuns(log);
@@ -153,7 +168,10 @@ describe('decrypt', () => {
   it('decrypts env values of workloads in a file too', async () => {
     const token = await runCli(['encrypt-value', '--key', recipient, '-n', 'team-a', '--workload', 'web', '--env', 'X'], { env, stdin: 'lc-env-v4lue' });
     const file = join(dir, 'workload.yaml');
-    writeFileSync(file, `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\n  annotations:\n    kmsecret.dev/env-output: inline\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - name: X\n          value: ${token.stdout.trim()}\n`);
+    writeFileSync(
+      file,
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\n  annotations:\n    kmsecret.dev/env-output: inline\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - name: X\n          value: ${token.stdout.trim()}\n`,
+    );
     const json = JSON.parse((await runCli(['decrypt', file, '--format', 'json'], { env })).stdout);
     expect(json.spec.template.spec.containers[0].env[0]).toEqual({ name: 'X', value: 'lc-env-v4lue' });
   });
@@ -197,7 +215,9 @@ describe('rotate', () => {
     expect(await rendered(file, aws)).toEqual(values);
     writeFileSync(join(dir, 'rot-aws.before.yaml'), before);
     const diffed = await runCli(['diff', join(dir, 'rot-aws.before.yaml'), file], { env: cleanEnv() });
-    expect(diffed.stdout).toBe('KmsSecret team-a/rot-aws\n  ~ API_TOKEN (re-wrapped: same value, new key)\n  ~ DB_PASSWORD (re-wrapped: same value, new key)\n  ~ NOTES (re-wrapped: same value, new key)\n');
+    expect(diffed.stdout).toBe(
+      'KmsSecret team-a/rot-aws\n  ~ API_TOKEN (re-wrapped: same value, new key)\n  ~ DB_PASSWORD (re-wrapped: same value, new key)\n  ~ NOTES (re-wrapped: same value, new key)\n',
+    );
   });
 
   it('decrypt, edit and check --decrypt work the same with AWS KMS (one Decrypt per data key)', async () => {
@@ -242,7 +262,11 @@ describe('check (offline)', () => {
 
   it('passes a clean tree, and finds each kind of defect with FILE:LINE', async () => {
     const ok = await good('ck-ok');
-    writeFiles(join(checkDir, 'clean'), { 'app.kmsecret.yaml': ok, 'kustomization.yaml': 'namespace: team-a\ngenerators:\n- app.kmsecret.yaml\n', 'README.md': '# not yaml' });
+    writeFiles(join(checkDir, 'clean'), {
+      'app.kmsecret.yaml': ok,
+      'kustomization.yaml': 'namespace: team-a\ngenerators:\n- app.kmsecret.yaml\n',
+      'README.md': '# not yaml',
+    });
     const clean = await runCli(['check', join(checkDir, 'clean')], { env: cleanEnv() });
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
     expect(clean.stderr).toMatch(/kmsecret check: ok \(2 files, 2 resources, 3 values\)/);
@@ -261,13 +285,17 @@ describe('check (offline)', () => {
     const result = await runCli(['check', join(checkDir, 'broken')], { env: cleanEnv() });
     expect(result.code).toBe(3);
     const out = result.stdout;
-    expect(out).toMatch(/moved\.kmsecret\.yaml:\d+ KmsSecret team-a\/renamed data\.API_TOKEN: value was encrypted as a Secret value for namespace team-a, name ck-ok/);
+    expect(out).toMatch(
+      /moved\.kmsecret\.yaml:\d+ KmsSecret team-a\/renamed data\.API_TOKEN: value was encrypted as a Secret value for namespace team-a, name ck-ok/,
+    );
     expect(out).toMatch(/truncated\.kmsecret\.yaml:9 KmsSecret team-a\/ck-ok data\.API_TOKEN: value is truncated or malformed/);
     expect(out).toMatch(/schema\.kmsecret\.yaml:\d+ KmsSecret team-a\/ck-ok stringData: KmsSecret field stringData is not a field of this kind/);
     expect(out).toMatch(/syntax\.yaml:\d+: is not valid YAML/);
     expect(out).toMatch(/stray\.yaml:6 ConfigMap stray data\.A: holds a kmsecret token where kmsecret-fn does not decrypt/);
     expect(out).toMatch(/plain-secret\.yaml:\d+ Secret oops stringData: is a plain Secret with stringData/);
-    expect(out).toMatch(/overlay\/app\.kmsecret\.yaml:9 KmsSecret team-b\/ck-ok data\.API_TOKEN: value was encrypted as a Secret value for namespace team-a, .*not as a Secret value for namespace team-b, .*\(.*overlay\/kustomization\.yaml renders it into namespace team-b\)/);
+    expect(out).toMatch(
+      /overlay\/app\.kmsecret\.yaml:9 KmsSecret team-b\/ck-ok data\.API_TOKEN: value was encrypted as a Secret value for namespace team-a, .*not as a Secret value for namespace team-b, .*\(.*overlay\/kustomization\.yaml renders it into namespace team-b\)/,
+    );
     expectNoPlaintext(out + result.stderr, ['hunter2']);
     const json = JSON.parse((await runCli(['check', join(checkDir, 'broken'), '--output', 'json'], { env: cleanEnv() })).stdout);
     expect(json.ok).toBe(false);
@@ -293,7 +321,8 @@ describeWith(['kubectl'], 'check --rendered', () => {
     writeFiles(base, {
       'kustomization.yaml': 'resources:\n- app.kmsecret.yaml\ntransformers:\n- decrypt.yaml\n',
       'app.kmsecret.yaml': ok,
-      'decrypt.yaml': 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: kmsecret-fn\n',
+      'decrypt.yaml':
+        'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: kmsecret-fn\n',
     });
     const skipped = spawnSync('kubectl', ['kustomize', '--enable-alpha-plugins', base], { encoding: 'utf8' });
     expect(skipped.status).toBe(0);
@@ -314,7 +343,8 @@ describeWith(['kubectl'], 'check --rendered', () => {
     expect(refused.code).toBe(3);
     expect(refused.stdout).toMatch(/is a placeholder render: its values are fakes/);
     expect((await runCli(['check', '--rendered', '--allow-placeholder'], { env, stdin: placeholder.stdout })).code).toBe(0);
-    const shush = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - name: KMS_ENCRYPTED_DB\n          value: AQICAHhEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLE==\n';
+    const shush =
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - name: KMS_ENCRYPTED_DB\n          value: AQICAHhEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLE==\n';
     const leftover = await runCli(['check', '--rendered', '-'], { env, stdin: shush });
     expect(leftover.stdout).toMatch(/env KMS_ENCRYPTED_DB is still a shush ciphertext/);
   });
@@ -325,7 +355,18 @@ describe('diff', () => {
     const repo = join(dir, 'repo');
     mkdirSync(repo, { recursive: true });
     const git = (...args: string[]) => {
-      const r = spawnSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t', PATH: `${join(dir, 'gitbin')}:${process.env.PATH}` } });
+      const r = spawnSync('git', args, {
+        cwd: repo,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@t',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@t',
+          PATH: `${join(dir, 'gitbin')}:${process.env.PATH}`,
+        },
+      });
       expect(r.status, r.stderr).toBe(0);
       return r.stdout;
     };
@@ -340,7 +381,9 @@ describe('diff', () => {
     const result = await runCli(['diff', 'HEAD~1:app.kmsecret.yaml', 'app.kmsecret.yaml'], { env: cleanEnv(), cwd: repo });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe('KmsSecret team-a/diff\n  + NEW_KEY\n  ~ API_TOKEN\n  - NOTES\n    (1 unchanged)\n');
-    const json = JSON.parse((await runCli(['diff', 'HEAD~1:app.kmsecret.yaml', 'HEAD:app.kmsecret.yaml', '-o', 'json'], { env: cleanEnv(), cwd: repo })).stdout);
+    const json = JSON.parse(
+      (await runCli(['diff', 'HEAD~1:app.kmsecret.yaml', 'HEAD:app.kmsecret.yaml', '-o', 'json'], { env: cleanEnv(), cwd: repo })).stdout,
+    );
     expect(json.resources[0]).toMatchObject({ added: ['NEW_KEY'], changed: ['API_TOKEN'], removed: ['NOTES'], unchanged: 1 });
 
     // git diff through the textconv driver: one fingerprint line per changed value.

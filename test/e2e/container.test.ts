@@ -24,11 +24,15 @@ const plaintexts = Object.values(values);
 /** What a careful operator passes: no root, nothing writable, no capabilities, no setuid escalation, no network. */
 const hardened = ['--rm', '-i', '--read-only', '--cap-drop=ALL', '--security-opt', 'no-new-privileges', '--network', 'none'];
 
-const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: nginx\n        envFrom:\n        - secretRef:\n            name: app-secrets\n';
+const deployment =
+  'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: nginx\n        envFrom:\n        - secretRef:\n            name: app-secrets\n';
 const transformer = 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\n';
 /** The kustomize container-function annotation on a KmsSecret or a KmsSecretTransformer. */
 const asContainerFn = (text: string, fn: string) =>
-  text.replace('metadata:\n', `metadata:\n  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: ${image}\n${fn.replace(/^/gm, '        ')}\n`);
+  text.replace(
+    'metadata:\n',
+    `metadata:\n  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: ${image}\n${fn.replace(/^/gm, '        ')}\n`,
+  );
 
 type Doc = Record<string, any>;
 const docs = (text: string): Doc[] => parseAllDocuments(text).map((d) => d.toJS() as Doc);
@@ -92,8 +96,7 @@ describeWith(['podman'], 'container image (podman)', () => {
   });
 
   describeWith(['kubectl'], 'kubectl kustomize --enable-alpha-plugins --network (a `docker` that execs podman)', () => {
-    const kustomize = (dir: string) =>
-      run('kubectl', ['kustomize', '--enable-alpha-plugins', '--network', dir], { env: containerEnv(key.env), cwd: root });
+    const kustomize = (dir: string) => run('kubectl', ['kustomize', '--enable-alpha-plugins', '--network', dir], { env: containerEnv(key.env), cwd: root });
 
     it('runs through the shim, not any other docker on PATH', async () => {
       const which = await run('sh', ['-c', 'command -v docker'], { env: containerEnv() });
@@ -193,7 +196,10 @@ describeWith(['podman'], 'container image (podman)', () => {
     it('podman run --network host reaches it: one Decrypt, and no Node.js version warning from the SDK', async () => {
       kms.server().reset();
       const env = ['-e', 'KMSECRET_RETRY_BASE_MS', ...awsNames.flatMap((n) => ['-e', n])];
-      const result = await podman(['run', ...hardened.slice(0, -2), '--network', 'host', ...env, image], { stdin: resourceList([awsSecret]), env: containerEnv(awsVars()) });
+      const result = await podman(['run', ...hardened.slice(0, -2), '--network', 'host', ...env, image], {
+        stdin: resourceList([awsSecret]),
+        env: containerEnv(awsVars()),
+      });
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toBe('');
       expect(decodeData(parseList(result.stdout).items[0] as Doc)).toEqual(values);

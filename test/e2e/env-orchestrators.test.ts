@@ -17,7 +17,10 @@ const value = (kind: string) => `env-${kind.toLowerCase()}-s3cr3t`;
 
 function workload(kind: string, token: string): Doc {
   const name = kind.toLowerCase();
-  const spec = { containers: [{ name: 'app', image: 'busybox', env: [{ name: 'TOKEN', value: token }] }], initContainers: [{ name: 'init', image: 'busybox', env: [{ name: 'TOKEN', value: token }] }] };
+  const spec = {
+    containers: [{ name: 'app', image: 'busybox', env: [{ name: 'TOKEN', value: token }] }],
+    initContainers: [{ name: 'init', image: 'busybox', env: [{ name: 'TOKEN', value: token }] }],
+  };
   const template = { metadata: { labels: { app: name } }, spec };
   const metadata = { name, namespace: 'team-a' };
   if (kind === 'Pod') return { apiVersion: 'v1', kind, metadata, spec };
@@ -27,7 +30,8 @@ function workload(kind: string, token: string): Doc {
   return { apiVersion: 'apps/v1', kind, metadata, spec: { selector: { matchLabels: { app: name } }, template } };
 }
 
-const podSpec = (d: Doc): Doc => (d.kind === 'Pod' ? d.spec : d.kind === 'PodTemplate' ? d.template.spec : d.kind === 'CronJob' ? d.spec.jobTemplate.spec.template.spec : d.spec.template.spec);
+const podSpec = (d: Doc): Doc =>
+  d.kind === 'Pod' ? d.spec : d.kind === 'PodTemplate' ? d.template.spec : d.kind === 'CronJob' ? d.spec.jobTemplate.spec.template.spec : d.spec.template.spec;
 
 function check(docs: Doc[], inline: boolean): void {
   for (const kind of kinds) {
@@ -77,11 +81,16 @@ describeWith(['kubectl'], 'kubectl kustomize transformer, every kind', () => {
     expect((await runCli(['install-plugin', '--dir', plugins])).code).toBe(0);
     writeFiles(dir, {
       ...files,
-      'kustomization.yaml': `resources:\n${Object.keys(files).map((f) => `- ${f}`).join('\n')}\ntransformers:\n- decrypt.yaml\n`,
+      'kustomization.yaml': `resources:\n${Object.keys(files)
+        .map((f) => `- ${f}`)
+        .join('\n')}\ntransformers:\n- decrypt.yaml\n`,
       'decrypt.yaml': `apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\nenv:\n  output: ${inline ? 'inline' : 'secretRef'}\n`,
     });
     const result = await run('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { env: cleanEnv({ ...key.env, KUSTOMIZE_PLUGIN_HOME: plugins }) });
     expect(result.code, result.stderr).toBe(0);
-    check(parseAllDocuments(result.stdout).map((d) => d.toJS() as Doc), inline);
+    check(
+      parseAllDocuments(result.stdout).map((d) => d.toJS() as Doc),
+      inline,
+    );
   });
 });

@@ -56,7 +56,13 @@ function workload(kind: string, name: string, env: Array<Record<string, string>>
 }
 
 const podSpecOf = (doc: Doc): Doc =>
-  doc.kind === 'Pod' ? doc.spec : doc.kind === 'PodTemplate' ? doc.template.spec : doc.kind === 'CronJob' ? doc.spec.jobTemplate.spec.template.spec : doc.spec.template.spec;
+  doc.kind === 'Pod'
+    ? doc.spec
+    : doc.kind === 'PodTemplate'
+      ? doc.template.spec
+      : doc.kind === 'CronJob'
+        ? doc.spec.jobTemplate.spec.template.spec
+        : doc.spec.template.spec;
 
 function expectFailure(result: RunResult, message: RegExp, plaintexts: string[]): void {
   expect(result.code, result.stderr).not.toBe(0);
@@ -71,7 +77,10 @@ const values = { ACCESS_TOKEN: 'env-t0ken-value', DB_PASSWORD: 'env-db-passw0rd'
 describe.each(kinds)('%s', (kind) => {
   it('secretRef (the default): env becomes secretKeyRef to a Secret generated for the workload; no plaintext in the spec', async () => {
     const t = await envTokens('team-a', 'web', values);
-    const doc = workload(kind, 'web', [{ name: 'ACCESS_TOKEN', value: t.ACCESS_TOKEN as string }, { name: 'DB_PASSWORD', value: t.DB_PASSWORD as string }]);
+    const doc = workload(kind, 'web', [
+      { name: 'ACCESS_TOKEN', value: t.ACCESS_TOKEN as string },
+      { name: 'DB_PASSWORD', value: t.DB_PASSWORD as string },
+    ]);
     const result = await runFn(resourceList([yaml(doc)]), cleanEnv(key.env));
     expect(result.code, result.stderr).toBe(0);
     const [out, secret] = parseList(result.stdout).items as [Doc, Doc];
@@ -101,7 +110,10 @@ describe.each(kinds)('%s', (kind) => {
     const items = parseList(result.stdout).items;
     expect(items).toHaveLength(1);
     const spec = podSpecOf(items[0] as Doc);
-    expect(spec.containers[0].env).toEqual([{ name: 'PLAIN', value: 'not-secret' }, { name: 'ACCESS_TOKEN', value: values.ACCESS_TOKEN }]);
+    expect(spec.containers[0].env).toEqual([
+      { name: 'PLAIN', value: 'not-secret' },
+      { name: 'ACCESS_TOKEN', value: values.ACCESS_TOKEN },
+    ]);
     expect(spec.initContainers[0].env[0]).toEqual({ name: 'ACCESS_TOKEN', value: values.ACCESS_TOKEN });
   });
 });
@@ -127,7 +139,7 @@ describe('the output mode', () => {
     const two = await runFn(resourceList([await deployment()]), cleanEnv(key.env));
     const name = (r: RunResult) => (parseList(r.stdout).items[1] as Doc).metadata.name as string;
     expect(name(one)).not.toBe(name(two));
-    const again = await runFn(resourceList([yaml((parseList(resourceList([await deployment()])).items[0] as Doc))]), cleanEnv(key.env));
+    const again = await runFn(resourceList([yaml(parseList(resourceList([await deployment()])).items[0] as Doc)]), cleanEnv(key.env));
     expect(name(again)).toMatch(/^web-env-/);
   });
 
@@ -136,22 +148,36 @@ describe('the output mode', () => {
     const first = await runFn(resourceList([text]), cleanEnv(key.env));
     const generated = (parseList(first.stdout).items[1] as Doc).metadata.name as string;
     const clash = yaml({ apiVersion: 'v1', kind: 'Secret', metadata: { name: generated, namespace: 'team-a' }, data: {} });
-    expectFailure(await runFn(resourceList([text, clash]), cleanEnv(key.env)), /the Secret generated for this workload's env, web-env-[0-9a-f]+, already exists/, Object.values(values));
+    expectFailure(
+      await runFn(resourceList([text, clash]), cleanEnv(key.env)),
+      /the Secret generated for this workload's env, web-env-[0-9a-f]+, already exists/,
+      Object.values(values),
+    );
   });
 
   it('handles custom kinds at configured pod spec paths (an Argo Rollout)', async () => {
     const t = await envTokens('team-a', 'canary', values);
-    const rollout = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'canary', namespace: 'team-a' }, spec: { template: { spec: { containers: [{ name: 'app', env: [{ name: 'ACCESS_TOKEN', value: t.ACCESS_TOKEN }] }] } } } };
+    const rollout = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'canary', namespace: 'team-a' },
+      spec: { template: { spec: { containers: [{ name: 'app', env: [{ name: 'ACCESS_TOKEN', value: t.ACCESS_TOKEN }] }] } } },
+    };
     const config = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  envFieldPaths: Rollout=spec.template.spec\n  envOutput: inline\n';
     const result = await runFn(resourceList([yaml(rollout)], config), cleanEnv(key.env));
     expect(result.code, result.stderr).toBe(0);
     expect((parseList(result.stdout).items[0] as Doc).spec.template.spec.containers[0].env[0].value).toBe(values.ACCESS_TOKEN);
     const unconfigured = await runFn(resourceList([yaml(rollout)]), cleanEnv(key.env));
-    expectFailure(unconfigured, /Rollout team-a\/canary spec\.template\.spec\.containers\[0\]\.env\[0\]\.value: holds a kmsecret token where kmsecret-fn does not decrypt/, Object.values(values));
+    expectFailure(
+      unconfigured,
+      /Rollout team-a\/canary spec\.template\.spec\.containers\[0\]\.env\[0\]\.value: holds a kmsecret token where kmsecret-fn does not decrypt/,
+      Object.values(values),
+    );
   });
 
   it('passes a workload with no encrypted value through byte for byte', async () => {
-    const plain = '# untouched\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: plain # keep\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - {name: A, value: "0755"}\n';
+    const plain =
+      '# untouched\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: plain # keep\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - {name: A, value: "0755"}\n';
     const input = resourceList([plain]);
     const result = await runFn(input, cleanEnv(key.env));
     expect(result.stdout).toBe(input);
@@ -162,9 +188,17 @@ describe('binding', () => {
   it('an env token copied into another workload or variable fails, naming both', async () => {
     const t = await envTokens('team-a', 'web', values);
     const other = workload('Deployment', 'api', [{ name: 'ACCESS_TOKEN', value: t.ACCESS_TOKEN as string }]);
-    expectFailure(await runFn(resourceList([yaml(other)]), cleanEnv(key.env)), /Deployment team-a\/api spec\.template\.spec\.containers\[0\]\.env\[1\]\.value: value was encrypted as an env value for namespace team-a, workload web, variable ACCESS_TOKEN \(strict\), not as an env value for namespace team-a, workload api, variable ACCESS_TOKEN/, Object.values(values));
+    expectFailure(
+      await runFn(resourceList([yaml(other)]), cleanEnv(key.env)),
+      /Deployment team-a\/api spec\.template\.spec\.containers\[0\]\.env\[1\]\.value: value was encrypted as an env value for namespace team-a, workload web, variable ACCESS_TOKEN \(strict\), not as an env value for namespace team-a, workload api, variable ACCESS_TOKEN/,
+      Object.values(values),
+    );
     const renamed = workload('Deployment', 'web', [{ name: 'OTHER_VAR', value: t.ACCESS_TOKEN as string }]);
-    expectFailure(await runFn(resourceList([yaml(renamed)]), cleanEnv(key.env)), /variable ACCESS_TOKEN \(strict\), not as an env value for namespace team-a, workload web, variable OTHER_VAR/, Object.values(values));
+    expectFailure(
+      await runFn(resourceList([yaml(renamed)]), cleanEnv(key.env)),
+      /variable ACCESS_TOKEN \(strict\), not as an env value for namespace team-a, workload web, variable OTHER_VAR/,
+      Object.values(values),
+    );
   });
 });
 
@@ -182,14 +216,20 @@ describe('shush values (KMS_ENCRYPTED_ prefix, raw KMS ciphertexts)', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(podSpecOf(parseList(result.stdout).items[0] as Doc).containers[0].env[1]).toEqual({ name: 'DB_PASSWORD', value: 'shush-db-pass' });
 
-    const config = 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: t\nenv:\n  prefixes: [ENCRYPT_]\n  context: {app: web, env: prod}\n';
+    const config =
+      'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: t\nenv:\n  prefixes: [ENCRYPT_]\n  context: {app: web, env: prod}\n';
     const ctxDoc = workload('Deployment', 'web', [{ name: 'ENCRYPT_API_KEY', value: withContext }]);
     const ctx = await runFn(resourceList([yaml(ctxDoc)], config), awsEnv(kms.server().endpoint));
     expect(ctx.code, ctx.stderr).toBe(0);
     const [out, secret] = parseList(ctx.stdout).items as [Doc, Doc];
     expect(podSpecOf(out).containers[0].env[1]).toEqual({ name: 'API_KEY', valueFrom: { secretKeyRef: { name: secret.metadata.name, key: 'app.API_KEY' } } });
     expect(decodeData(secret)['app.API_KEY']).toBe('shush-api-key');
-    expect(kms.server().calls.filter((c) => c.op === 'Decrypt').map((c) => c.encryptionContext)).toContainEqual({ app: 'web', env: 'prod' });
+    expect(
+      kms
+        .server()
+        .calls.filter((c) => c.op === 'Decrypt')
+        .map((c) => c.encryptionContext),
+    ).toContainEqual({ app: 'web', env: 'prod' });
 
     const wrongContext = await runFn(resourceList([yaml(ctxDoc)], config.replace('env: prod', 'env: dev')), awsEnv(kms.server().endpoint));
     expectFailure(wrongContext, /KMS refused the data key/, ['shush-api-key']);
@@ -197,11 +237,23 @@ describe('shush values (KMS_ENCRYPTED_ prefix, raw KMS ciphertexts)', () => {
 
   it('refuses the prefixed and the plain name both set, and values that are not ciphertexts', async () => {
     const blob = await shushEncrypt(kms.server().endpoint, 'alias/shush', 'shush-x');
-    const both = workload('Deployment', 'web', [{ name: 'KMS_ENCRYPTED_X', value: blob }, { name: 'X', value: 'plain' }]);
-    expectFailure(await runFn(resourceList([yaml(both)]), awsEnv(kms.server().endpoint)), /container app variable KMS_ENCRYPTED_X and X are both set/, ['shush-x']);
+    const both = workload('Deployment', 'web', [
+      { name: 'KMS_ENCRYPTED_X', value: blob },
+      { name: 'X', value: 'plain' },
+    ]);
+    expectFailure(await runFn(resourceList([yaml(both)]), awsEnv(kms.server().endpoint)), /container app variable KMS_ENCRYPTED_X and X are both set/, [
+      'shush-x',
+    ]);
     const notBase64 = workload('Deployment', 'web', [{ name: 'KMS_ENCRYPTED_Y', value: 'not base64!' }]);
-    expectFailure(await runFn(resourceList([yaml(notBase64)]), awsEnv(kms.server().endpoint)), /has the shush prefix KMS_ENCRYPTED_ but its value is not a base64 KMS ciphertext\n\s+hint: set env\.prefixes/, []);
-    const off = await runFn(resourceList([yaml(notBase64)], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  envPrefixes: ""\n'), awsEnv(kms.server().endpoint));
+    expectFailure(
+      await runFn(resourceList([yaml(notBase64)]), awsEnv(kms.server().endpoint)),
+      /has the shush prefix KMS_ENCRYPTED_ but its value is not a base64 KMS ciphertext\n\s+hint: set env\.prefixes/,
+      [],
+    );
+    const off = await runFn(
+      resourceList([yaml(notBase64)], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  envPrefixes: ""\n'),
+      awsEnv(kms.server().endpoint),
+    );
     expect(off.code, off.stderr).toBe(0);
   });
 
@@ -219,9 +271,16 @@ describe('shush values (KMS_ENCRYPTED_ prefix, raw KMS ciphertexts)', () => {
 describe('one batch for the whole ResourceList', () => {
   it('KmsSecrets, env tokens and shush values: one provider call per distinct data key or ciphertext', async () => {
     kms.server().createKey({ alias: 'alias/batch' });
-    Object.assign(process.env, { AWS_ENDPOINT_URL_KMS: kms.server().endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDKMSECRETTEST', AWS_SECRET_ACCESS_KEY: 'x' });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_KMS: kms.server().endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDKMSECRETTEST',
+      AWS_SECRET_ACCESS_KEY: 'x',
+    });
     const aws = new AwsKmsProvider();
-    const secrets = await Promise.all([0, 1, 2].map((i) => kmsSecretYaml(aws, 'alias/batch', { name: `s${i}`, namespace: 'team-a', data: { A: `a${i}`, B: `b${i}` } })));
+    const secrets = await Promise.all(
+      [0, 1, 2].map((i) => kmsSecretYaml(aws, 'alias/batch', { name: `s${i}`, namespace: 'team-a', data: { A: `a${i}`, B: `b${i}` } })),
+    );
     const sealer = await sealerFor(aws, 'alias/batch', { use: 'env', scope: 'strict', namespace: 'team-a', name: 'web' });
     const blob = await shushEncrypt(kms.server().endpoint, 'alias/batch', 'shush-batch');
     const deploy = workload('Deployment', 'web', [
@@ -239,7 +298,9 @@ describe('one batch for the whole ResourceList', () => {
 
 describe('kmsecret encrypt-value', () => {
   it('reads the value from stdin and prints a token bound to the workload and variable', async () => {
-    const result = await runCli(['encrypt-value', '--key', key.recipient, '-n', 'team-a', '--workload', 'web', '--env', 'ACCESS_TOKEN'], { stdin: 'from-stdin' });
+    const result = await runCli(['encrypt-value', '--key', key.recipient, '-n', 'team-a', '--workload', 'web', '--env', 'ACCESS_TOKEN'], {
+      stdin: 'from-stdin',
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^kmsecret:v2:age:\S+\n$/);
     const doc = workload('Deployment', 'web', [{ name: 'ACCESS_TOKEN', value: result.stdout.trim() }], { 'kmsecret.dev/env-output': 'inline' });

@@ -68,8 +68,16 @@ async function writeTransformerExample(env: NodeJS.ProcessEnv): Promise<void> {
   const dir = join(examples, 'transformer');
   for (const name of ['api-secrets', 'db-credentials'] as const) {
     const envFile = join(tempDir(), 'values.env');
-    writeFileSync(envFile, Object.entries(transformerValues[name]).map(([k, v]) => `${k}=${v}\n`).join(''));
-    const created = await runCli(['create', name, '-n', 'payments', '--key', 'alias/payments', '--from-env-file', envFile, '-o', join(dir, `${name}.kmsecret.yaml`), '--force'], { env });
+    writeFileSync(
+      envFile,
+      Object.entries(transformerValues[name])
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(''),
+    );
+    const created = await runCli(
+      ['create', name, '-n', 'payments', '--key', 'alias/payments', '--from-env-file', envFile, '-o', join(dir, `${name}.kmsecret.yaml`), '--force'],
+      { env },
+    );
     expect(created.code, created.stderr).toBe(0);
   }
   const envFile = join(tempDir(), 'worker.env');
@@ -104,7 +112,19 @@ beforeAll(async () => {
     await writeTransformerExample(env);
     for (const [namespace, data] of Object.entries(values)) {
       const dir = tempDir();
-      const args = ['create', 'shop-secrets', '-n', namespace, '--key', `alias/${namespace}`, '--label', 'app=shop', '-o', files[namespace as keyof typeof files], '--force'];
+      const args = [
+        'create',
+        'shop-secrets',
+        '-n',
+        namespace,
+        '--key',
+        `alias/${namespace}`,
+        '--label',
+        'app=shop',
+        '-o',
+        files[namespace as keyof typeof files],
+        '--force',
+      ];
       for (const [k, v] of Object.entries(data)) {
         writeFileSync(join(dir, k), v);
         args.push('--from-file', `${k}=${join(dir, k)}`);
@@ -193,7 +213,9 @@ describeWith(['kubectl'], 'examples/shush-migration', () => {
 describeWith(['kubectl'], 'examples/iam', () => {
   const keyPolicy = JSON.parse(readFileSync(join(examples, 'iam', 'key-policy.json'), 'utf8'));
   const render = (overlay: string, role: string) =>
-    run('kubectl', ['kustomize', '--enable-alpha-plugins', join(examples, 'aws-kms-kustomize', 'overlays', overlay)], { env: { ...env, AWS_ACCESS_KEY_ID: role } });
+    run('kubectl', ['kustomize', '--enable-alpha-plugins', join(examples, 'aws-kms-kustomize', 'overlays', overlay)], {
+      env: { ...env, AWS_ACCESS_KEY_ID: role },
+    });
 
   it('the prod CI role decrypts prod values, and only those', async () => {
     server.policy = keyPolicyHook(keyPolicy);
@@ -260,14 +282,21 @@ describeWith(['kubectl'], 'examples/github-actions', () => {
     const bin = shims();
     const out = join(tempDir(), 'rendered.yaml');
     const cwd = join(examples, 'aws-kms-kustomize');
-    const pr = await run(join(dir, 'render.sh'), ['overlays/prod', out], { cwd, env: cleanEnv({ KMSECRET_PLACEHOLDER: '1', KUSTOMIZE_PLUGIN_HOME: env.KUSTOMIZE_PLUGIN_HOME, PATH: `${bin}:${process.env.PATH}` }) });
+    const pr = await run(join(dir, 'render.sh'), ['overlays/prod', out], {
+      cwd,
+      env: cleanEnv({ KMSECRET_PLACEHOLDER: '1', KUSTOMIZE_PLUGIN_HOME: env.KUSTOMIZE_PLUGIN_HOME, PATH: `${bin}:${process.env.PATH}` }),
+    });
     expect(pr.code, pr.stderr).toBe(0);
     expect(statSync(out).mode & 0o777).toBe(0o600);
-    const fake = parseAllDocuments(readFileSync(out, 'utf8')).map((d) => d.toJS()).find((d) => d.kind === 'Secret');
+    const fake = parseAllDocuments(readFileSync(out, 'utf8'))
+      .map((d) => d.toJS())
+      .find((d) => d.kind === 'Secret');
     expect(decodeData(fake).DATABASE_URL).toBe('kmsecret-placeholder:shop-prod/shop-secrets/DATABASE_URL');
     const main = await run(join(dir, 'render.sh'), ['overlays/prod', out], { cwd, env: { ...env, PATH: `${bin}:${env.PATH}` } });
     expect(main.code, main.stderr).toBe(0);
-    const real = parseAllDocuments(readFileSync(out, 'utf8')).map((d) => d.toJS()).find((d) => d.kind === 'Secret');
+    const real = parseAllDocuments(readFileSync(out, 'utf8'))
+      .map((d) => d.toJS())
+      .find((d) => d.kind === 'Secret');
     expect(decodeData(real)).toEqual(values['shop-prod']);
   });
 });
@@ -276,12 +305,17 @@ describeWith(['kubectl'], 'examples/argocd', () => {
   const cm = parse(readFileSync(join(examples, 'argocd', 'cmp-plugin.yaml'), 'utf8'));
   const plugin = parse(cm.data['plugin.yaml']);
   const generate = (cwd: string, namespace: string, extra: NodeJS.ProcessEnv = {}) =>
-    run(plugin.spec.generate.command[0], [...plugin.spec.generate.command.slice(1), ...plugin.spec.generate.args], { cwd, env: { ...env, ARGOCD_APP_NAMESPACE: namespace, PATH: `${shims()}:${env.PATH}`, ...extra } });
+    run(plugin.spec.generate.command[0], [...plugin.spec.generate.command.slice(1), ...plugin.spec.generate.args], {
+      cwd,
+      env: { ...env, ARGOCD_APP_NAMESPACE: namespace, PATH: `${shims()}:${env.PATH}`, ...extra },
+    });
 
   it('generate renders the app with the values of its destination namespace', async () => {
     const result = await generate(join(examples, 'aws-kms-kustomize', 'overlays', 'prod'), 'shop-prod');
     expect(result.code, result.stderr).toBe(0);
-    const secret = parseAllDocuments(result.stdout).map((d) => d.toJS()).find((d) => d.kind === 'Secret');
+    const secret = parseAllDocuments(result.stdout)
+      .map((d) => d.toJS())
+      .find((d) => d.kind === 'Secret');
     expect(decodeData(secret)).toEqual(values['shop-prod']);
   });
 

@@ -62,7 +62,12 @@ describe('KmsSecret among the items (transformer semantics, kpt eval)', () => {
     expect(out.items.map((i) => i.kind)).toEqual(['ConfigMap', 'Secret', 'ConfigMap']);
     const s = out.items[1] as Record<string, any>;
     expect(s.apiVersion).toBe('v1');
-    expect(s.metadata).toEqual({ name: 'app-secrets', namespace: 'team-a', labels: { app: 'web' }, annotations: { team: 'a', 'kmsecret.dev/bound-namespace': 'team-a' } });
+    expect(s.metadata).toEqual({
+      name: 'app-secrets',
+      namespace: 'team-a',
+      labels: { app: 'web' },
+      annotations: { team: 'a', 'kmsecret.dev/bound-namespace': 'team-a' },
+    });
     expect(s.type).toBe('Opaque');
     expect(decodeData(s)).toEqual({ DB_PASSWORD: plaintexts[0], API_TOKEN: plaintexts[1], 'notes.txt': plaintexts[2] });
     // The untouched items, exactly as they were written.
@@ -79,7 +84,7 @@ describe('KmsSecret among the items (transformer semantics, kpt eval)', () => {
     expect(result.stdout).toBe(input);
   });
 
-  it('works with the KmsSecretTransformer config and with kpt\'s empty ConfigMap', async () => {
+  it("works with the KmsSecretTransformer config and with kpt's empty ConfigMap", async () => {
     for (const config of [
       'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\n',
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\ndata: {}\n',
@@ -104,7 +109,10 @@ describe('KmsSecret among the items (transformer semantics, kpt eval)', () => {
 
 describe('the kustomize generator form', () => {
   it('emits only the Secret, marked for the name hash', async () => {
-    const copy = secret.replace('annotations:\n', 'annotations:\n    config.kubernetes.io/local-config: "true"\n').replace("    config.kubernetes.io/local-config: 'false'\n", '').replace('    config.kubernetes.io/local-config: "false"\n', '');
+    const copy = secret
+      .replace('annotations:\n', 'annotations:\n    config.kubernetes.io/local-config: "true"\n')
+      .replace("    config.kubernetes.io/local-config: 'false'\n", '')
+      .replace('    config.kubernetes.io/local-config: "false"\n', '');
     const result = await runFn(resourceList([copy], secret), env());
     expect(result.code, result.stderr).toBe(0);
     const out = parseList(result.stdout);
@@ -118,7 +126,11 @@ describe('a value that cannot be decrypted fails the whole render', () => {
   it('when the token was copied into another Secret', async () => {
     const moved = secret.replace('name: app-secrets', 'name: other-secrets');
     const result = await runFn(resourceList([configMap, moved]), env());
-    expectFailure(result, 3, /KmsSecret team-a\/other-secrets data\.DB_PASSWORD: value was encrypted as a Secret value for namespace team-a, name app-secrets, key DB_PASSWORD \(strict\), not as a Secret value for namespace team-a, name other-secrets/);
+    expectFailure(
+      result,
+      3,
+      /KmsSecret team-a\/other-secrets data\.DB_PASSWORD: value was encrypted as a Secret value for namespace team-a, name app-secrets, key DB_PASSWORD \(strict\), not as a Secret value for namespace team-a, name other-secrets/,
+    );
     expect(result.stderr).toMatch(/hint: .*kmsecret set/);
   });
 
@@ -149,7 +161,10 @@ describe('a value that cannot be decrypted fails the whole render', () => {
     for (const [broken, message] of [
       [token.slice(0, 200), /truncated or malformed/],
       [token.replace('kmsecret:v2:', 'kmsecret:v7:'), /a token of a format this kmsecret does not read.*\n.*hint: upgrade kmsecret/],
-      [token.replace('kmsecret:v2:', 'kmsecret:v1:'), /is a v1 token, which this kmsecret no longer decrypts.*\n.*hint: convert the file once with `kmsecret rotate --rekey FILE`/],
+      [
+        token.replace('kmsecret:v2:', 'kmsecret:v1:'),
+        /is a v1 token, which this kmsecret no longer decrypts.*\n.*hint: convert the file once with `kmsecret rotate --rekey FILE`/,
+      ],
       ['plain-text-value', /data\.DB_PASSWORD.*is not a kmsecret token/],
     ] as const) {
       const result = await runFn(resourceList([secret.replace(token, broken)]), env());
@@ -159,8 +174,16 @@ describe('a value that cannot be decrypted fails the whole render', () => {
 
   it('when no identity can open it, or there is no identity at all', async () => {
     const stranger = await ageKey();
-    expectFailure(await runFn(resourceList([secret]), cleanEnv(stranger.env)), 4, /none of your age identities can open this data key \(it is encrypted to 1 X25519 recipient\)/);
-    expectFailure(await runFn(resourceList([secret]), cleanEnv({ XDG_CONFIG_HOME: '/nonexistent', HOME: '/nonexistent' })), 4, /no age identity: cannot read .*age\.key.*\n.*hint: set KMSECRET_AGE_KEY_FILE/);
+    expectFailure(
+      await runFn(resourceList([secret]), cleanEnv(stranger.env)),
+      4,
+      /none of your age identities can open this data key \(it is encrypted to 1 X25519 recipient\)/,
+    );
+    expectFailure(
+      await runFn(resourceList([secret]), cleanEnv({ XDG_CONFIG_HOME: '/nonexistent', HOME: '/nonexistent' })),
+      4,
+      /no age identity: cannot read .*age\.key.*\n.*hint: set KMSECRET_AGE_KEY_FILE/,
+    );
     expectFailure(await runFn(resourceList([secret]), cleanEnv({ KMSECRET_AGE_KEY: 'not a key' })), 4, /KMSECRET_AGE_KEY does not hold age identities/);
   });
 });
@@ -171,10 +194,30 @@ describe('bad input gets a clear error', () => {
     ['not a ResourceList', 'apiVersion: v1\nkind: ConfigMap\n', 3, /stdin is not a ResourceList \(found apiVersion v1, kind ConfigMap\)/],
     ['empty stdin', '', 3, /stdin is empty/],
     ['several documents', `${resourceList([])}---\n${resourceList([])}`, 3, /not valid YAML/],
-    ['an item with a token that is not a mapping', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- just a string with kmsecret:v2:x in it\n', 3, /items\[0\]: is not a mapping/],
-    ['an unknown function config kind', resourceList([], 'apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n'), 3, /function config of kind Service is not one kmsecret-fn reads/],
-    ['an unknown ConfigMap config key', resourceList([], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  mdoe: placeholder\n'), 3, /unknown key mdoe/],
-    ['a config of the wrong type', resourceList([], 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: x\nconcurrency: many\n'), 3, /KmsSecretTransformer field concurrency must be integer/],
+    [
+      'an item with a token that is not a mapping',
+      'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- just a string with kmsecret:v2:x in it\n',
+      3,
+      /items\[0\]: is not a mapping/,
+    ],
+    [
+      'an unknown function config kind',
+      resourceList([], 'apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n'),
+      3,
+      /function config of kind Service is not one kmsecret-fn reads/,
+    ],
+    [
+      'an unknown ConfigMap config key',
+      resourceList([], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  mdoe: placeholder\n'),
+      3,
+      /unknown key mdoe/,
+    ],
+    [
+      'a config of the wrong type',
+      resourceList([], 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: x\nconcurrency: many\n'),
+      3,
+      /KmsSecretTransformer field concurrency must be integer/,
+    ],
   ])('%s', async (_, input, code, message) => {
     expectFailure(await runFn(input, env()), code, message);
   });
@@ -198,16 +241,27 @@ describe('bad input gets a clear error', () => {
 describe('KMSECRET_NAMESPACES (set by the pipeline, not the repository)', () => {
   it('decrypts values bound to the listed namespaces only', async () => {
     expect((await runFn(resourceList([secret]), env({ KMSECRET_NAMESPACES: 'team-a,team-c' }))).code).toBe(0);
-    expectFailure(await runFn(resourceList([secret]), env({ KMSECRET_NAMESPACES: 'team-b' })), 4, /data\.DB_PASSWORD: value is bound to namespace team-a, which this run may not decrypt \(KMSECRET_NAMESPACES=team-b\)/);
+    expectFailure(
+      await runFn(resourceList([secret]), env({ KMSECRET_NAMESPACES: 'team-b' })),
+      4,
+      /data\.DB_PASSWORD: value is bound to namespace team-a, which this run may not decrypt \(KMSECRET_NAMESPACES=team-b\)/,
+    );
     const wide = await kmsSecretYaml(key.provider, key.recipient, { name: 'wide', scope: 'cluster-wide', data: { A: plaintexts[0] as string } });
     expect((await runFn(resourceList([wide]), env())).code).toBe(0);
-    expectFailure(await runFn(resourceList([wide]), env({ KMSECRET_NAMESPACES: 'team-a' })), 4, /value is cluster-wide \(bound to no namespace\), which this run does not decrypt/);
+    expectFailure(
+      await runFn(resourceList([wide]), env({ KMSECRET_NAMESPACES: 'team-a' })),
+      4,
+      /value is cluster-wide \(bound to no namespace\), which this run does not decrypt/,
+    );
   });
 });
 
 describe('placeholder mode', () => {
-  it('is also the config\'s mode: placeholder', async () => {
-    const result = await runFn(resourceList([secret], 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: t\nmode: placeholder\n'), cleanEnv());
+  it("is also the config's mode: placeholder", async () => {
+    const result = await runFn(
+      resourceList([secret], 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: t\nmode: placeholder\n'),
+      cleanEnv(),
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^kmsecret: placeholder render: 3 values/);
   });

@@ -61,7 +61,12 @@ describe('decryption is batched', () => {
     expect(kms.server().count('Decrypt')).toBe(40);
     expect(kms.server().count()).toBe(40);
     const contexts = kms.server().calls.map((c) => c.encryptionContext);
-    expect(contexts[0]).toEqual({ 'kmsecret:use': 'secret', 'kmsecret:scope': 'strict', 'kmsecret:namespace': 'team-a', 'kmsecret:name': expect.stringMatching(/^secret-\d+$/) });
+    expect(contexts[0]).toEqual({
+      'kmsecret:use': 'secret',
+      'kmsecret:scope': 'strict',
+      'kmsecret:namespace': 'team-a',
+      'kmsecret:name': expect.stringMatching(/^secret-\d+$/),
+    });
   });
 
   it('keeps to the concurrency bound', async () => {
@@ -166,7 +171,11 @@ describe('KMS refusals name the resource, the key and the fix', () => {
   it('AccessDenied from a key policy that allows one namespace only', async () => {
     kms.server().policy = (req) => req.op !== 'Decrypt' || req.encryptionContext['kmsecret:namespace'] === 'team-b';
     const result = await runFn(resourceList(fixtures.slice(0, 1)), awsEnv(kms.server().endpoint));
-    expectFailure(result, 4, /KmsSecret team-a\/secret-0 data\.KEY_0: aws: AWS denied kms:Decrypt on arn:aws:kms:us-east-1:111122223333:key\/[-0-9a-f]+ \(and 9 more values sharing its data key\)\n.*hint: the role's IAM policy or the key policy/);
+    expectFailure(
+      result,
+      4,
+      /KmsSecret team-a\/secret-0 data\.KEY_0: aws: AWS denied kms:Decrypt on arn:aws:kms:us-east-1:111122223333:key\/[-0-9a-f]+ \(and 9 more values sharing its data key\)\n.*hint: the role's IAM policy or the key policy/,
+    );
   });
 
   it('no credentials at all', async () => {
@@ -219,7 +228,10 @@ describeWith(['moto_server'], 'against moto', () => {
   it('decrypts shush values made the way shush makes them, with and without a context', async () => {
     const client = new KMSClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
     const encrypt = async (text: string, context?: Record<string, string>) =>
-      Buffer.from((await client.send(new EncryptCommand({ KeyId: 'alias/moto-team', Plaintext: new TextEncoder().encode(text), EncryptionContext: context }))).CiphertextBlob as Uint8Array).toString('base64');
+      Buffer.from(
+        (await client.send(new EncryptCommand({ KeyId: 'alias/moto-team', Plaintext: new TextEncoder().encode(text), EncryptionContext: context })))
+          .CiphertextBlob as Uint8Array,
+      ).toString('base64');
     const deployment = (value: string) =>
       `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\n  annotations:\n    kmsecret.dev/env-output: inline\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - name: KMS_ENCRYPTED_DB\n          value: ${value}\n`;
     const plain = await runFn(resourceList([deployment(await encrypt('moto-shush-plain'))]), awsEnv(moto.endpoint));

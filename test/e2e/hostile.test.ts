@@ -26,9 +26,15 @@ interface Bounded extends RunResult {
 /** kmsecret-fn under /usr/bin/time where it exists, to bound its memory. */
 async function bounded(stdin: string | Uint8Array, env = cleanEnv(key.env)): Promise<Bounded> {
   const timeBin = existsSync('/usr/bin/time');
-  const result = timeBin ? await run('/usr/bin/time', ['-f', 'RSS_KB=%M', process.execPath, fnBin], { stdin, env }) : await run(process.execPath, [fnBin], { stdin, env });
+  const result = timeBin
+    ? await run('/usr/bin/time', ['-f', 'RSS_KB=%M', process.execPath, fnBin], { stdin, env })
+    : await run(process.execPath, [fnBin], { stdin, env });
   const rss = /RSS_KB=(\d+)\s*$/.exec(result.stderr);
-  return { ...result, stderr: result.stderr.replace(/(Command exited with non-zero status \d+\n)?RSS_KB=\d+\s*$/, ''), ...(rss ? { rssMiB: Number(rss[1]) / 1024 } : {}) };
+  return {
+    ...result,
+    stderr: result.stderr.replace(/(Command exited with non-zero status \d+\n)?RSS_KB=\d+\s*$/, ''),
+    ...(rss ? { rssMiB: Number(rss[1]) / 1024 } : {}),
+  };
 }
 
 function expectCleanFailure(result: Bounded, message: RegExp): void {
@@ -53,7 +59,12 @@ const someToken = 'kmsecret:v2:age:eyJ4IjoxfQ:AAAA:AAAA';
 describe('a corpus of nasty YAML', () => {
   const bomb = (a0: string) => {
     const lines = ['- apiVersion: v1', '  kind: ConfigMap', '  metadata: {name: bomb}', '  data:', `    a0: &a0 "${a0}"`];
-    for (let i = 1; i < 24; i++) lines.push(`    a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(',')}]`);
+    for (let i = 1; i < 24; i++)
+      lines.push(
+        `    a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(',')}]`,
+      );
     return `${head}${lines.join('\n')}\n`;
   };
 
@@ -72,7 +83,10 @@ describe('a corpus of nasty YAML', () => {
   });
 
   it('duplicate keys, several documents, items that are not objects, no ResourceList at all', async () => {
-    expectCleanFailure(await bounded(`${head}- apiVersion: kmsecret.dev/v1alpha1\n  kind: KmsSecret\n  metadata:\n    name: a\n    name: b\n`), /the key "name" appears twice in one mapping/);
+    expectCleanFailure(
+      await bounded(`${head}- apiVersion: kmsecret.dev/v1alpha1\n  kind: KmsSecret\n  metadata:\n    name: a\n    name: b\n`),
+      /the key "name" appears twice in one mapping/,
+    );
     expectCleanFailure(await bounded(`${resourceList([secret])}---\n${resourceList([])}`), /not valid YAML/);
     for (const item of [`- [a, "${someToken}"]`, `- "${someToken}"`]) {
       expectCleanFailure(await bounded(`${head}${item}\n`), /is not a mapping/);
@@ -102,7 +116,8 @@ describe('a corpus of nasty YAML', () => {
     const one = await bounded(huge);
     expect(one.code, one.stderr).toBe(0);
     expect(one.stdout === huge).toBe(true);
-    const item = (i: number) => `- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm-${i}\n    annotations:\n      config.kubernetes.io/index: '0'\n  data:\n    date: 2020-01-01\n    text: |\n      ${'lorem ipsum '.repeat(30)}\n`;
+    const item = (i: number) =>
+      `- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm-${i}\n    annotations:\n      config.kubernetes.io/index: '0'\n  data:\n    date: 2020-01-01\n    text: |\n      ${'lorem ipsum '.repeat(30)}\n`;
     const parts = [head];
     let size = head.length;
     for (let i = 0; size < 20_000_000; i++) {
@@ -162,18 +177,28 @@ describe('broken and hostile tokens', () => {
     ['wrong version', (t: string) => t.replace('kmsecret:v2:', 'kmsecret:v3:'), /a format this kmsecret does not read/],
     ['wrong provider', (t: string) => t.replace(':age:', ':vault:'), /names a provider this kmsecret does not know/],
     ['base64 garbage', (t: string) => t.replace(/:[^:]+$/, ':!!!notbase64!!!'), /damaged or truncated value/],
-    ['a JSON header of the wrong shape', (t: string) => t.replace(/^(kmsecret:v2:age:)[^:]+/, `$1${Buffer.from('{"keyId":1}').toString('base64url')}`), /damaged header/],
+    [
+      'a JSON header of the wrong shape',
+      (t: string) => t.replace(/^(kmsecret:v2:age:)[^:]+/, `$1${Buffer.from('{"keyId":1}').toString('base64url')}`),
+      /damaged header/,
+    ],
     ['not a token at all', () => "'kmsecret:'", /no version/],
   ])('%s', async (_, mutate, message) => {
     const token = /A: (\S+)/.exec(secret)?.[1] as string;
-    await expect(renderText(resourceList([secret.replace(token, mutate(token))]))).rejects.toMatchObject({ errors: [expect.objectContaining({ message: expect.stringMatching(message) })] });
+    await expect(renderText(resourceList([secret.replace(token, mutate(token))]))).rejects.toMatchObject({
+      errors: [expect.objectContaining({ message: expect.stringMatching(message) })],
+    });
   });
 
   it('valid, but bound elsewhere; valid, for a key we cannot open', async () => {
-    await expect(renderText(resourceList([secret.replace('namespace: ns', 'namespace: other')]))).rejects.toMatchObject({ errors: expect.arrayContaining([expect.objectContaining({ message: expect.stringMatching(/was encrypted as a Secret value for namespace ns/) })]) });
+    await expect(renderText(resourceList([secret.replace('namespace: ns', 'namespace: other')]))).rejects.toMatchObject({
+      errors: expect.arrayContaining([expect.objectContaining({ message: expect.stringMatching(/was encrypted as a Secret value for namespace ns/) })]),
+    });
     const stranger = await ageKey();
     const theirs = await kmsSecretYaml(stranger.provider, stranger.recipient, { name: 'app', namespace: 'ns', data: { A: 'x' } });
-    await expect(renderText(resourceList([theirs]))).rejects.toMatchObject({ errors: [expect.objectContaining({ category: 'decrypt', message: expect.stringMatching(/none of your age identities/) })] });
+    await expect(renderText(resourceList([theirs]))).rejects.toMatchObject({
+      errors: [expect.objectContaining({ category: 'decrypt', message: expect.stringMatching(/none of your age identities/) })],
+    });
   });
 });
 
@@ -194,16 +219,44 @@ describe('configs', () => {
 });
 
 describe('random ResourceLists with no tokens', () => {
-  const scalar = fc.oneof(fc.string(), fc.constantFrom('2020-01-01', '0755', '1.10', '~', '12345678901234567890', 'yes', '0x1F', '"', "'", '#', '- x', 'a: b'), fc.integer(), fc.double({ noNaN: true }), fc.boolean());
-  const value = fc.letrec((tie) => ({ v: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), tie('v'), { maxKeys: 3 })) })).v;
-  const resource = fc.record({ apiVersion: fc.constantFrom('v1', 'apps/v1', 'example.com/v1'), kind: fc.constantFrom('ConfigMap', 'Deployment', 'Secret', 'Widget'), metadata: fc.record({ name: fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/) }), spec: value });
+  const scalar = fc.oneof(
+    fc.string(),
+    fc.constantFrom('2020-01-01', '0755', '1.10', '~', '12345678901234567890', 'yes', '0x1F', '"', "'", '#', '- x', 'a: b'),
+    fc.integer(),
+    fc.double({ noNaN: true }),
+    fc.boolean(),
+  );
+  const value = fc.letrec((tie) => ({
+    v: fc.oneof(
+      { depthSize: 'small' },
+      scalar,
+      fc.array(tie('v'), { maxLength: 3 }),
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), tie('v'), { maxKeys: 3 }),
+    ),
+  })).v;
+  const resource = fc.record({
+    apiVersion: fc.constantFrom('v1', 'apps/v1', 'example.com/v1'),
+    kind: fc.constantFrom('ConfigMap', 'Deployment', 'Secret', 'Widget'),
+    metadata: fc.record({ name: fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/) }),
+    spec: value,
+  });
 
   it('pass through unchanged, byte for byte (thousands of cases)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(resource, { maxLength: 5 }), async (items) => {
         const text = yaml({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items });
         fc.pre(!/kmsecret|KMS_ENCRYPTED_/i.test(text));
-        const out = await renderInProcess(text, {}, { providers: { get: async () => { throw new Error('no provider may be asked'); } } });
+        const out = await renderInProcess(
+          text,
+          {},
+          {
+            providers: {
+              get: async () => {
+                throw new Error('no provider may be asked');
+              },
+            },
+          },
+        );
         // Items are copied verbatim; the envelope around them is ours.
         expect(out.slice(out.indexOf('items:'))).toBe(text.slice(text.indexOf('items:')).replace(/^items: \[\]\n$/, 'items: []\n'));
       }),

@@ -11,7 +11,12 @@ const kms = useKmsServer();
 let provider: AwsKmsProvider;
 beforeAll(() => {
   kms.server().createKey({ alias: 'alias/bench' });
-  Object.assign(process.env, { AWS_ENDPOINT_URL_KMS: kms.server().endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'x' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_KMS: kms.server().endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+    AWS_SECRET_ACCESS_KEY: 'x',
+  });
   provider = new AwsKmsProvider();
 });
 

@@ -21,7 +21,8 @@ describeWith(['kpt'], 'kpt', () => {
   let env: NodeJS.ProcessEnv;
   let secretFile: string;
   const kptfile = (name: string) => `apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: ${name}\npipeline:\n  mutators:\n  - exec: kmsecret-fn\n`;
-  const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: nginx\n        envFrom:\n        - secretRef:\n            name: app-secrets\n';
+  const deployment =
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: nginx\n        envFrom:\n        - secretRef:\n            name: app-secrets\n';
 
   beforeAll(async () => {
     key = await ageKey();
@@ -128,7 +129,12 @@ describeWith(['kpt'], 'kpt', () => {
     const a = readTree(viaCopy);
     const b = readTree(viaFn);
     // The KmsSecret's file gives way to the Secret's own; every other file is the same.
-    expect(Object.keys(b).sort()).toEqual(Object.keys(a).filter((f) => f !== 'app-secrets.kmsecret.yaml').concat('team-a/secret_app-secrets.yaml').sort());
+    expect(Object.keys(b).sort()).toEqual(
+      Object.keys(a)
+        .filter((f) => f !== 'app-secrets.kmsecret.yaml')
+        .concat('team-a/secret_app-secrets.yaml')
+        .sort(),
+    );
     const differing = Object.keys(a).filter((f) => a[f] !== b[f]);
     expect(differing).toEqual(['app-secrets.kmsecret.yaml']);
     // and the tricky scalars survived both as written

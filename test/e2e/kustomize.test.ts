@@ -61,7 +61,8 @@ describeWith(['kubectl'], 'kubectl kustomize', () => {
     kmsSecret = await kmsSecretYaml(key.provider, key.recipient, { name: 'app-secrets', namespace: 'team-a', data: values, labels: { app: 'web' } });
   });
 
-  const kustomize = (dir: string, extraEnv: NodeJS.ProcessEnv = {}) => run('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { env: { ...env, ...extraEnv }, cwd: root });
+  const kustomize = (dir: string, extraEnv: NodeJS.ProcessEnv = {}) =>
+    run('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { env: { ...env, ...extraEnv }, cwd: root });
 
   describe('legacy exec plugin (the form kubectl kustomize runs without Docker)', () => {
     it('generator: a hashed Secret, and every reference to it rewritten', async () => {
@@ -108,7 +109,8 @@ describeWith(['kubectl'], 'kubectl kustomize', () => {
       const dir = join(root, 'transformer');
       const second = await kmsSecretYaml(key.provider, key.recipient, { name: 'other', namespace: 'team-a', data: { X: 'kz-other-value' } });
       writeFiles(dir, {
-        'kustomization.yaml': 'namespace: team-a\nnamePrefix: prod-\nresources:\n- app-secrets.kmsecret.yaml\n- other.kmsecret.yaml\n- deploy.yaml\ntransformers:\n- decrypt.yaml\n',
+        'kustomization.yaml':
+          'namespace: team-a\nnamePrefix: prod-\nresources:\n- app-secrets.kmsecret.yaml\n- other.kmsecret.yaml\n- deploy.yaml\ntransformers:\n- decrypt.yaml\n',
         'app-secrets.kmsecret.yaml': kmsSecret,
         'other.kmsecret.yaml': second,
         'deploy.yaml': deployment,
@@ -148,7 +150,9 @@ describeWith(['kubectl'], 'kubectl kustomize', () => {
       expect(pod.containers[0].envFrom[0].secretRef.name).toBe('prod-app-secrets');
       expectNoPlaintext(JSON.stringify(pod), ['kz-env-t0ken'], 'the Deployment');
 
-      writeFiles(dir, { 'decrypt.yaml': 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\nenv:\n  output: inline\n' });
+      writeFiles(dir, {
+        'decrypt.yaml': 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\nenv:\n  output: inline\n',
+      });
       const inline = await kustomize(dir);
       expect(inline.code, inline.stderr).toBe(0);
       const inlinePod = (docs(inline.stdout).find((d) => d.kind === 'Deployment') as Doc).spec.template.spec;
@@ -172,7 +176,10 @@ describeWith(['kubectl'], 'kubectl kustomize', () => {
   describe('container function (through the docker stand-in, running the Dockerfile ENTRYPOINT)', () => {
     const dockerEnv = () => ({ PATH: `${join(repoRoot, 'test', 'e2e', 'bin')}:${process.env.PATH}` });
     const annotated = (text: string) =>
-      text.replace('metadata:\n', 'metadata:\n  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: kmsecret-fn:test\n        envs: [KMSECRET_AGE_KEY]\n');
+      text.replace(
+        'metadata:\n',
+        'metadata:\n  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: kmsecret-fn:test\n        envs: [KMSECRET_AGE_KEY]\n',
+      );
 
     it('generator', async () => {
       const dir = join(root, 'container-generator');
@@ -219,7 +226,8 @@ describeWith(['kubectl'], 'kubectl kustomize', () => {
     writeFiles(dir, {
       'kustomization.yaml': 'resources:\n- app-secrets.kmsecret.yaml\ntransformers:\n- decrypt.yaml\n',
       'app-secrets.kmsecret.yaml': kmsSecret,
-      'decrypt.yaml': 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: kmsecret-fn\n',
+      'decrypt.yaml':
+        'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: kmsecret-fn\n',
     });
     const result = await kustomize(dir);
     expect(result.code).toBe(0);

@@ -32,10 +32,12 @@ it('a render with no AWS token never loads the AWS SDK', async () => {
   // and the chunk that was taken away is the one an AWS token needs
   const arn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
   const awsToken = secret.replace(/kmsecret:v2:age:([^:]+):[^:]+:/g, (_, header: string) => {
-    const json = Buffer.from(header, 'base64url').toString().replace(/"keyId":"[^"]+"/, `"keyId":"${arn}"`);
+    const json = Buffer.from(header, 'base64url')
+      .toString()
+      .replace(/"keyId":"[^"]+"/, `"keyId":"${arn}"`);
     return `kmsecret:v2:aws:${Buffer.from(json).toString('base64url')}:${Buffer.from('wrapped').toString('base64url')}:`;
   });
   const aws = await run(process.execPath, [fn], { stdin: resourceList([awsToken]), env: cleanEnv() });
   expect(aws.code).toBe(1);
-  expect(aws.stderr).toMatch(/cannot load the aws provider \(.*aws-kms.*\)\n  hint: the installation is incomplete/);
+  expect(aws.stderr).toMatch(/cannot load the aws provider \(.*aws-kms.*\)\n {2}hint: the installation is incomplete/);
 });

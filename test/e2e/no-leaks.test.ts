@@ -16,7 +16,13 @@ import { tempDir } from '../helpers/tmp.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const kms = useKmsServer();
-const planted = ['PLANTED-kmssecret-value-7c1e', 'PLANTED-env-token-value-44ab', 'PLANTED-shush-value-90fd', 'PLANTED-age-value-3d2a', 'multi line\nPLANTED-line-two'];
+const planted = [
+  'PLANTED-kmssecret-value-7c1e',
+  'PLANTED-env-token-value-44ab',
+  'PLANTED-shush-value-90fd',
+  'PLANTED-age-value-3d2a',
+  'multi line\nPLANTED-line-two',
+];
 const dir = tempDir();
 
 let age: AgeKey;
@@ -25,17 +31,38 @@ let ageFile: string;
 beforeAll(async () => {
   age = await ageKey();
   kms.server().createKey({ alias: 'alias/leaks' });
-  Object.assign(process.env, { AWS_ENDPOINT_URL_KMS: kms.server().endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDKMSECRETTEST', AWS_SECRET_ACCESS_KEY: 'x' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_KMS: kms.server().endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDKMSECRETTEST',
+    AWS_SECRET_ACCESS_KEY: 'x',
+  });
   const aws = new AwsKmsProvider();
   const secret = await kmsSecretYaml(aws, 'alias/leaks', { name: 'app', namespace: 'ns', data: { A: planted[0] as string, M: planted[4] as string } });
   const sealer = await sealerFor(aws, 'alias/leaks', { use: 'env', scope: 'strict', namespace: 'ns', name: 'web' });
   const client = new KMSClient({});
-  const blob = Buffer.from((await client.send(new EncryptCommand({ KeyId: 'alias/leaks', Plaintext: new TextEncoder().encode(planted[2]) }))).CiphertextBlob as Uint8Array).toString('base64');
+  const blob = Buffer.from(
+    (await client.send(new EncryptCommand({ KeyId: 'alias/leaks', Plaintext: new TextEncoder().encode(planted[2]) }))).CiphertextBlob as Uint8Array,
+  ).toString('base64');
   const deploy = yaml({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'web', namespace: 'ns' },
-    spec: { template: { spec: { containers: [{ name: 'app', env: [{ name: 'T', value: sealer.seal('T', new TextEncoder().encode(planted[1])) }, { name: 'KMS_ENCRYPTED_S', value: blob }] }] } } },
+    spec: {
+      template: {
+        spec: {
+          containers: [
+            {
+              name: 'app',
+              env: [
+                { name: 'T', value: sealer.seal('T', new TextEncoder().encode(planted[1])) },
+                { name: 'KMS_ENCRYPTED_S', value: blob },
+              ],
+            },
+          ],
+        },
+      },
+    },
   });
   const ageSecret = await kmsSecretYaml(age.provider, age.recipient, { name: 'local', namespace: 'ns', data: { L: planted[3] as string } });
   list = resourceList([secret, deploy, ageSecret]);
@@ -71,10 +98,11 @@ describe('kmsecret-fn failure paths', () => {
     ['a generated Secret name already taken', () => [list, env()]],
   ];
   it.each(cases)('%s', async (name, make) => {
-    let [input, environment] = make();
+    const [first, environment] = make();
+    let input = first;
     if (name === 'a generated Secret name already taken') {
-      const first = await runFn(list, environment);
-      const generated = /name: (web-env-[0-9a-f]+)/.exec(first.stdout)?.[1] as string;
+      const rendered = await runFn(list, environment);
+      const generated = /name: (web-env-[0-9a-f]+)/.exec(rendered.stdout)?.[1] as string;
       input = list.replace(/\n$/, '') + `\n- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: ${generated}\n    namespace: ns\n`;
     }
     const result = await runFn(input, environment);

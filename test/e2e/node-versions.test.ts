@@ -30,9 +30,16 @@ beforeAll(async () => {
   majors.forEach((m, i) => nodes.set(String(m), installed[i] as string));
   key = await ageKey();
   ageFile = join(dir, 'shared', 'app-secrets.kmsecret.yaml');
-  writeFiles(join(dir, 'shared'), { 'app-secrets.kmsecret.yaml': await kmsSecretYaml(key.provider, key.recipient, { name: 'app-secrets', namespace: 'team-a', data: values }) });
+  writeFiles(join(dir, 'shared'), {
+    'app-secrets.kmsecret.yaml': await kmsSecretYaml(key.provider, key.recipient, { name: 'app-secrets', namespace: 'team-a', data: values }),
+  });
   kms.server().createKey({ alias: 'alias/team-a' });
-  Object.assign(process.env, { AWS_ENDPOINT_URL_KMS: kms.server().endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDKMSECRETTEST', AWS_SECRET_ACCESS_KEY: 'x' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_KMS: kms.server().endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDKMSECRETTEST',
+    AWS_SECRET_ACCESS_KEY: 'x',
+  });
   awsList = resourceList([await kmsSecretYaml(new AwsKmsProvider(), 'alias/team-a', { name: 'db', namespace: 'team-a', data: values })]);
 }, 5 * 60_000);
 
@@ -88,7 +95,12 @@ for (const major of majors) {
     });
 
     it('kmsecret decrypt and check print exactly what they print on the host', async () => {
-      for (const args of [['decrypt', ageFile, '--format', 'env'], ['decrypt', ageFile, '--format', 'json'], ['check', ageFile, '--output', 'json'], ['check', join(dir, 'shared'), '--decrypt']]) {
+      for (const args of [
+        ['decrypt', ageFile, '--format', 'env'],
+        ['decrypt', ageFile, '--format', 'json'],
+        ['check', ageFile, '--output', 'json'],
+        ['check', join(dir, 'shared'), '--decrypt'],
+      ]) {
         const [mine, theirs] = await Promise.all([cli(node, args), host(args.join(' '), () => cli('host', args))]);
         expect({ code: mine.code, stdout: mine.stdout }, `kmsecret ${args.join(' ')}\n${mine.stderr}`).toEqual({ code: theirs.code, stdout: theirs.stdout });
         expect(mine.stderr).toBe(theirs.stderr);

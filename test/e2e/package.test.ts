@@ -38,7 +38,10 @@ describe('npm pack', () => {
   it('holds only the executables, the schemas, the README and the license: no tests, fixtures or keys', () => {
     const root = join(installed, 'node_modules', 'kmsecret');
     const files = filesUnder(root);
-    expect(files.every((f) => /^(dist\/|schemas\/|README\.md$|LICENSE$|package\.json$)/.test(f)), files.join('\n')).toBe(true);
+    expect(
+      files.every((f) => /^(dist\/|schemas\/|README\.md$|LICENSE$|package\.json$)/.test(f)),
+      files.join('\n'),
+    ).toBe(true);
     expect(files).toContain('dist/kmsecret-fn.mjs');
     // a whole identity, not the library's prefix constant
     for (const f of files) expect(/AGE-SECRET-KEY-1[0-9A-Z]{50,}/.test(readFileSync(join(root, f), 'latin1')), f).toBe(false);
@@ -52,7 +55,11 @@ describe('npm pack', () => {
     expect(help.stdout).toMatch(/^kmsecret 0\.1\.0/);
     const key = await ageKey();
     const secret = await kmsSecretYaml(key.provider, key.recipient, { name: 'packed', namespace: 'ns', data: { A: 'from-the-tarball' } });
-    const result = await run(join(installed, 'node_modules', '.bin', 'kmsecret-fn'), [], { stdin: resourceList([secret]), env: cleanEnv(key.env), cwd: installed });
+    const result = await run(join(installed, 'node_modules', '.bin', 'kmsecret-fn'), [], {
+      stdin: resourceList([secret]),
+      env: cleanEnv(key.env),
+      cwd: installed,
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(decodeData(parseList(result.stdout).items[0] as Record<string, any>)).toEqual({ A: 'from-the-tarball' });
   });

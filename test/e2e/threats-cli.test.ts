@@ -28,7 +28,9 @@ beforeAll(async () => {
   const keyFile = join(dir, 'team.key');
   const keygen = await runCli(['keygen', '-o', keyFile]);
   recipient = /Public key: (age1\S+)/.exec(keygen.stderr)?.[1] as string;
-  identity = readFileSync(keyFile, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-')) as string;
+  identity = readFileSync(keyFile, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('AGE-SECRET-KEY-')) as string;
   env = cleanEnv({ KMSECRET_AGE_KEY_FILE: keyFile, EDITOR: scriptedEditor });
   age = new AgeProvider({ key: identity, defaultKeyFile: '/nonexistent' });
 });
@@ -48,7 +50,16 @@ async function mallorysFile(name: string): Promise<{ file: string; dataKey: Data
   const dataKey = await age.generateDataKey(recipient);
   const sealer = new Sealer('age', dataKey, home);
   const file = join(dir, `${name}.kmsecret.yaml`);
-  writeFileSync(file, yaml({ apiVersion: 'kmsecret.dev/v1alpha1', kind: 'KmsSecret', metadata: { name, namespace: 'team-a' }, type: 'Opaque', data: { A_OLD: sealer.seal('A_OLD', new TextEncoder().encode('old-value')) } }));
+  writeFileSync(
+    file,
+    yaml({
+      apiVersion: 'kmsecret.dev/v1alpha1',
+      kind: 'KmsSecret',
+      metadata: { name, namespace: 'team-a' },
+      type: 'Opaque',
+      data: { A_OLD: sealer.seal('A_OLD', new TextEncoder().encode('old-value')) },
+    }),
+  );
   return { file, dataKey };
 }
 
@@ -66,7 +77,14 @@ describe('the data-key trap: whoever made a data key cannot read what is added t
 
   it('edit does the same for what it changes and adds', async () => {
     const { file, dataKey } = await mallorysFile('trap-edit');
-    const { script } = editorScript(dir, 'trap', [{ replace: [['old-value', 'changed-by-alice'], ['data:\n', 'data:\n  C_ADDED: added-by-alice\n']] }]);
+    const { script } = editorScript(dir, 'trap', [
+      {
+        replace: [
+          ['old-value', 'changed-by-alice'],
+          ['data:\n', 'data:\n  C_ADDED: added-by-alice\n'],
+        ],
+      },
+    ]);
     const result = await runCli(['edit', file], { env: { ...env, EDITOR_SCRIPT: script } });
     expect(result.code, result.stderr).toBe(0);
     const t = tokensOf(readFileSync(file, 'utf8'));
@@ -90,7 +108,11 @@ describe('the data-key trap: whoever made a data key cannot read what is added t
 });
 
 /** A token of format v1 (kmsecret 0.1), sealed the way 0.1 sealed it. */
-async function v1Token(binding: { scope: string; namespace: string; name: string; key: string }, value: string, dataKey?: DataKey): Promise<{ token: string; dataKey: DataKey }> {
+async function v1Token(
+  binding: { scope: string; namespace: string; name: string; key: string },
+  value: string,
+  dataKey?: DataKey,
+): Promise<{ token: string; dataKey: DataKey }> {
   const key = dataKey ?? (await age.generateDataKey(recipient));
   const header = Buffer.from(JSON.stringify({ keyId: recipient, ...binding })).toString('base64url');
   const aad = new TextEncoder().encode(`kmsecret:v1:${JSON.stringify([binding.scope, binding.namespace, binding.name, binding.key])}`);
@@ -103,10 +125,15 @@ describe('v1 tokens', () => {
     const a = await v1Token({ scope: 'strict', namespace: 'team-a', name: 'old', key: 'A' }, 'v1-value-a');
     const b = await v1Token({ scope: 'strict', namespace: 'team-a', name: 'old', key: 'B' }, 'v1-value-b', a.dataKey);
     const file = join(dir, 'old.kmsecret.yaml');
-    writeFileSync(file, `apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecret\nmetadata:\n  name: old\n  namespace: team-a\ndata:\n  A: ${a.token}\n  B: ${b.token}\n`);
+    writeFileSync(
+      file,
+      `apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecret\nmetadata:\n  name: old\n  namespace: team-a\ndata:\n  A: ${a.token}\n  B: ${b.token}\n`,
+    );
     const refused = await runFn(resourceList([readFileSync(file, 'utf8')]), env);
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toMatch(/data\.A: value is a v1 token, which this kmsecret no longer decrypts .*\n  hint: convert the file once with `kmsecret rotate --rekey FILE`/);
+    expect(refused.stderr).toMatch(
+      /data\.A: value is a v1 token, which this kmsecret no longer decrypts .*\n {2}hint: convert the file once with `kmsecret rotate --rekey FILE`/,
+    );
     expectNoPlaintext(refused.stdout + refused.stderr, ['v1-value-a', 'v1-value-b']);
     const plainRotate = await runCli(['rotate', file, '--to-key', recipient], { env });
     expect(plainRotate.code).toBe(3);
@@ -171,7 +198,7 @@ describe('smaller leaks', () => {
       expect(result.code, result.stderr).toBe(2);
       expectNoPlaintext(result.stdout + result.stderr, secrets);
     }
-    expect(runs[2]?.stderr).toMatch(/--key got an age identity, which is a secret key\n  hint: pass its recipient/);
+    expect(runs[2]?.stderr).toMatch(/--key got an age identity, which is a secret key\n {2}hint: pass its recipient/);
   });
 
   it('files holding plaintext or an identity are 0600, even when --force replaces a file of another mode', async () => {
@@ -192,7 +219,13 @@ describe('smaller leaks', () => {
   for (const signal of ['SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) {
     it(`edit removes its temp file on ${signal}`, async () => {
       const file = join(dir, `sig-${signal}.kmsecret.yaml`);
-      expect((await runCli(['create', `sig-${signal.toLowerCase()}`, '-n', 'team-a', '--key', recipient, '--from-literal', 'A=edit-signal-value', '-o', file], { env })).code).toBe(0);
+      expect(
+        (
+          await runCli(['create', `sig-${signal.toLowerCase()}`, '-n', 'team-a', '--key', recipient, '--from-literal', 'A=edit-signal-value', '-o', file], {
+            env,
+          })
+        ).code,
+      ).toBe(0);
       const release = join(dir, `sig-${signal}.release`);
       const { script, log } = editorScript(dir, `sig-${signal}`, [{ waitFor: release }]);
       const child = spawn(process.execPath, [cliBin, 'edit', file], { env: { ...env, EDITOR_SCRIPT: script }, stdio: 'ignore' });
@@ -223,8 +256,13 @@ describe('smaller leaks', () => {
   it('no message holds a raw control character or a line that starts a CI command', async () => {
     const evil = join(dir, 'evil\n::error::pwned\u001b[31m');
     mkdirSync(evil);
-    const header = Buffer.from(JSON.stringify({ keyId: `${recipient}\n::error::x\u001b[2J`, use: 'secret', scope: 'strict', namespace: 'team-a', name: 'e', key: 'A' })).toString('base64url');
-    writeFileSync(join(evil, 'e.kmsecret.yaml'), `apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecret\nmetadata:\n  name: e\n  namespace: team-a\ndata:\n  A: kmsecret:v2:age:${header}:AAAA:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n`);
+    const header = Buffer.from(
+      JSON.stringify({ keyId: `${recipient}\n::error::x\u001b[2J`, use: 'secret', scope: 'strict', namespace: 'team-a', name: 'e', key: 'A' }),
+    ).toString('base64url');
+    writeFileSync(
+      join(evil, 'e.kmsecret.yaml'),
+      `apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecret\nmetadata:\n  name: e\n  namespace: team-a\ndata:\n  A: kmsecret:v2:age:${header}:AAAA:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n`,
+    );
     const checked = await runCli(['check', evil], { env });
     const fn = await runFn(resourceList([readFileSync(join(evil, 'e.kmsecret.yaml'), 'utf8')]), env);
     const textconv = await runCli(['textconv', join(evil, 'e.kmsecret.yaml')], { env });
@@ -234,6 +272,8 @@ describe('smaller leaks', () => {
       expect(all.split('\n').some((line) => line.startsWith('::'))).toBe(false);
     }
     expect(checked.code).toBe(3);
-    expect(checked.stdout).toMatch(/evil\\x0a::error::pwned\\x1b\[31m\/e\.kmsecret\.yaml:7 KmsSecret team-a\/e data\.A: value has a header whose key is not age recipients \(age1…\)/);
+    expect(checked.stdout).toMatch(
+      /evil\\x0a::error::pwned\\x1b\[31m\/e\.kmsecret\.yaml:7 KmsSecret team-a\/e data\.A: value has a header whose key is not age recipients \(age1…\)/,
+    );
   });
 });

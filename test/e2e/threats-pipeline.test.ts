@@ -72,7 +72,11 @@ describeWith(['kpt'], "kpt's write-back cannot be made to put plaintext into the
     const pkg = pkgNamed('piped');
     const before = readTree(pkg);
     const out = join(root, 'piped-out');
-    execFileSync('sh', ['-c', `kpt fn source "$1" | kpt fn eval - --exec kmsecret-fn | kpt fn sink "$2"`, 'sh', pkg, out], { env, cwd: root, stdio: ['ignore', 'ignore', 'ignore'] });
+    execFileSync('sh', ['-c', `kpt fn source "$1" | kpt fn eval - --exec kmsecret-fn | kpt fn sink "$2"`, 'sh', pkg, out], {
+      env,
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
     const written = readTree(out);
     expect(Object.keys(written).sort()).toEqual(['Kptfile', 'team-a/secret_app-secrets.yaml']);
     expect(decodeData(docs(written['team-a/secret_app-secrets.yaml'] as string)[0] as Doc)).toEqual(values);
@@ -87,7 +91,10 @@ describeWith(['kpt'], "kpt's write-back cannot be made to put plaintext into the
     const pkg = join(root, 'prev');
     writeFiles(pkg, {
       Kptfile: kptfile,
-      'stolen.kmsecret.yaml': secretFile.replace('name: app-secrets', 'name: x-app-secrets\n  annotations:\n    internal.config.kubernetes.io/previousNames: app-secrets\n    internal.config.kubernetes.io/prefixes: x-'),
+      'stolen.kmsecret.yaml': secretFile.replace(
+        'name: app-secrets',
+        'name: x-app-secrets\n  annotations:\n    internal.config.kubernetes.io/previousNames: app-secrets\n    internal.config.kubernetes.io/prefixes: x-',
+      ),
     });
     const result = await kpt(['fn', 'render', pkg, '--allow-exec', '-o', 'stdout', '--truncate-output=false']);
     expect(result.code).not.toBe(0);
@@ -118,10 +125,14 @@ describeWith(['kubectl'], 'kubectl kustomize', () => {
       expect(secret.metadata.annotations['kmsecret.dev/bound-namespace']).toBe('team-a');
       const guard = await checkRendered(rendered.stdout);
       expect(guard.code, guard.stdout + guard.stderr + rendered.stdout).toBe(3);
-      expect(guard.stdout).toMatch(/Secret team-b\/app-secrets-\S+ metadata\.annotations\["kmsecret\.dev\/bound-namespace"\]: holds values bound to namespace team-a, but the render puts it into namespace team-b/);
+      expect(guard.stdout).toMatch(
+        /Secret team-b\/app-secrets-\S+ metadata\.annotations\["kmsecret\.dev\/bound-namespace"\]: holds values bound to namespace team-a, but the render puts it into namespace team-b/,
+      );
       const source = await runCli(['check', join(dir, kustomization)], { env });
       expect(source.code, source.stdout).toBe(3);
-      expect(source.stdout).toMatch(/app-secrets\.kmsecret\.yaml:\d+ KmsSecret team-b\/app-secrets data\.DB_PASSWORD: value was encrypted as a Secret value for namespace team-a, .*renders it into namespace team-b/);
+      expect(source.stdout).toMatch(
+        /app-secrets\.kmsecret\.yaml:\d+ KmsSecret team-b\/app-secrets data\.DB_PASSWORD: value was encrypted as a Secret value for namespace team-a, .*renders it into namespace team-b/,
+      );
       expectNoPlaintext(guard.stdout + guard.stderr + source.stdout + source.stderr, plaintexts);
     }
     // The same base without a moving overlay passes both.
@@ -148,7 +159,10 @@ describeWith(['kubectl'], 'kubectl kustomize', () => {
     writeFiles(dir, {
       'kustomization.yaml': 'namePrefix: x-\nresources:\n- stolen.kmsecret.yaml\ntransformers:\n- decrypt.yaml\n',
       // kustomize appends its own record to the forged one: previousNames db…,stolen; prefixes x-.
-      'stolen.kmsecret.yaml': secretFile.replace('name: app-secrets', 'name: stolen\n  annotations:\n    internal.config.kubernetes.io/previousNames: app-secrets\n    internal.config.kubernetes.io/previousNamespaces: team-a\n    internal.config.kubernetes.io/previousKinds: KmsSecret'),
+      'stolen.kmsecret.yaml': secretFile.replace(
+        'name: app-secrets',
+        'name: stolen\n  annotations:\n    internal.config.kubernetes.io/previousNames: app-secrets\n    internal.config.kubernetes.io/previousNamespaces: team-a\n    internal.config.kubernetes.io/previousKinds: KmsSecret',
+      ),
       'decrypt.yaml': transformerFile,
     });
     const result = await kustomize(dir);
@@ -179,15 +193,27 @@ describe('inline env values survive kustomize and kpt byte for byte', () => {
   describeWith(['kubectl'], 'through kubectl kustomize', () => {
     it('the transformer writes it so that kustomize reads back the same string', async () => {
       const dir = join(root, 'inline-kustomize');
-      writeFiles(dir, { 'kustomization.yaml': 'resources:\n- web.yaml\ntransformers:\n- decrypt.yaml\n', 'web.yaml': workload, 'decrypt.yaml': 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\n' });
+      writeFiles(dir, {
+        'kustomization.yaml': 'resources:\n- web.yaml\ntransformers:\n- decrypt.yaml\n',
+        'web.yaml': workload,
+        'decrypt.yaml': 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\n',
+      });
       const result = await run('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { env, cwd: root });
       expect(result.code, result.stderr).toBe(0);
       expect(valueIn(docs(result.stdout).find((d) => d.kind === 'Deployment'))).toBe(tricky);
     });
 
-    it.each([['DEL', 'del\u007fvalue-s3cr3t'], ['NEL', 'nel\u0085value-s3cr3t'], ['C1', 'c1\u0090value-s3cr3t']])('a value kustomize cannot carry (%s) is refused by kmsecret, without the value, before kustomize prints it', async (name, bad) => {
+    it.each([
+      ['DEL', 'del\u007fvalue-s3cr3t'],
+      ['NEL', 'nel\u0085value-s3cr3t'],
+      ['C1', 'c1\u0090value-s3cr3t'],
+    ])('a value kustomize cannot carry (%s) is refused by kmsecret, without the value, before kustomize prints it', async (name, bad) => {
       const dir = join(root, `inline-${name}`);
-      writeFiles(dir, { 'kustomization.yaml': 'resources:\n- web.yaml\ntransformers:\n- decrypt.yaml\n', 'web.yaml': await inlineWorkload(bad), 'decrypt.yaml': 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\n' });
+      writeFiles(dir, {
+        'kustomization.yaml': 'resources:\n- web.yaml\ntransformers:\n- decrypt.yaml\n',
+        'web.yaml': await inlineWorkload(bad),
+        'decrypt.yaml': 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\n',
+      });
       const result = await run('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { env, cwd: root });
       expect(result.code).not.toBe(0);
       expect(result.stderr).toMatch(/variable TRICKY: the value holds a control character [\s\S]*hint: use the secretRef output/);

@@ -27,7 +27,11 @@ export async function sealerFor(provider: KeyProvider, keyId: string, home: Seal
 }
 
 /** The tokens of one workload's env values, sealed under one data key. */
-export async function envTokens(provider: KeyProvider, keyId: string, spec: { workload: string; namespace: string; scope?: Scope; values: Record<string, string> }): Promise<Record<string, string>> {
+export async function envTokens(
+  provider: KeyProvider,
+  keyId: string,
+  spec: { workload: string; namespace: string; scope?: Scope; values: Record<string, string> },
+): Promise<Record<string, string>> {
   const sealer = await sealerFor(provider, keyId, { use: 'env', scope: spec.scope ?? 'strict', namespace: spec.namespace, name: spec.workload });
   return Object.fromEntries(Object.entries(spec.values).map(([k, v]) => [k, sealer.seal(k, new TextEncoder().encode(v))]));
 }
@@ -46,10 +50,13 @@ export interface SecretSpec {
 
 /** The tokens of one Secret's values, sealed under one data key. */
 export async function tokens(provider: KeyProvider, keyId: string, spec: SecretSpec): Promise<Record<string, string>> {
-  const sealer = await sealerFor(provider, keyId, { use: spec.use ?? 'secret', scope: spec.scope ?? 'strict', namespace: spec.namespace ?? '', name: spec.name });
-  return Object.fromEntries(
-    Object.entries(spec.data).map(([k, v]) => [k, sealer.seal(k, typeof v === 'string' ? new TextEncoder().encode(v) : v)]),
-  );
+  const sealer = await sealerFor(provider, keyId, {
+    use: spec.use ?? 'secret',
+    scope: spec.scope ?? 'strict',
+    namespace: spec.namespace ?? '',
+    name: spec.name,
+  });
+  return Object.fromEntries(Object.entries(spec.data).map(([k, v]) => [k, sealer.seal(k, typeof v === 'string' ? new TextEncoder().encode(v) : v)]));
 }
 
 export async function kmsSecretYaml(provider: KeyProvider, keyId: string, spec: SecretSpec): Promise<string> {

@@ -31,7 +31,11 @@ function conditionHolds(condition: Statement['Condition'], context: Record<strin
 export function policyAllows(statements: Statement[], request: { principal: string; action: string; context: Record<string, string> }): boolean {
   const matching = statements.filter((s) => {
     const principals = s.Principal === '*' || s.Principal === undefined ? ['*'] : list(s.Principal.AWS);
-    return principals.some((p) => p === '*' || p === request.principal) && list(s.Action).some((a) => glob(a, request.action)) && conditionHolds(s.Condition, request.context);
+    return (
+      principals.some((p) => p === '*' || p === request.principal) &&
+      list(s.Action).some((a) => glob(a, request.action)) &&
+      conditionHolds(s.Condition, request.context)
+    );
   });
   if (matching.some((s) => s.Effect === 'Deny')) return false;
   return matching.some((s) => s.Effect === 'Allow');

@@ -22,7 +22,11 @@ export function keyServiceFor(env: NodeJS.ProcessEnv, providers?: ProviderSet): 
 }
 
 /** A ResourceList text rendered as kmsecret-fn would (KRM mode), to its output text. */
-export async function renderText(text: string, env: NodeJS.ProcessEnv, options: { providers?: ProviderSet; orchestrator?: Orchestrator } = {}): Promise<string> {
+export async function renderText(
+  text: string,
+  env: NodeJS.ProcessEnv,
+  options: { providers?: ProviderSet; orchestrator?: Orchestrator } = {},
+): Promise<string> {
   const settings = readSettings(env);
   const list = readResourceList(text);
   const keys = keyServiceFor(env, options.providers);

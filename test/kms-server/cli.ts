@@ -86,10 +86,7 @@ export interface RunningCli {
  * Start the server described by argv and print the ready line. SIGTERM and
  * SIGINT stop it; `stop()` does the same for callers that run it in-process.
  */
-export async function main(
-  argv: readonly string[],
-  print: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-): Promise<RunningCli> {
+export async function main(argv: readonly string[], print: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<RunningCli> {
   const options = parseArgs(argv);
   const server = await startKmsServer(options.start);
   const keys: Record<string, string> = {};

@@ -52,12 +52,7 @@ function aad(head: Buffer, context: EncryptionContext | undefined): Buffer {
 }
 
 /** Encrypt `plaintext` under `material` (32 bytes) and return a self-describing blob. */
-export function sealBlob(
-  keyId: string,
-  material: Buffer,
-  plaintext: Uint8Array,
-  context: EncryptionContext | undefined,
-): Buffer {
+export function sealBlob(keyId: string, material: Buffer, plaintext: Uint8Array, context: EncryptionContext | undefined): Buffer {
   const head = header(keyId);
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', material, iv);

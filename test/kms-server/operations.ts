@@ -4,15 +4,7 @@
  * KMS semantics, so it can be read against the KMS API reference.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  BlobError,
-  KEY_MATERIAL_BYTES,
-  openBlob,
-  parseBlob,
-  sealBlob,
-  type EncryptionContext,
-  type ParsedBlob,
-} from './crypto.js';
+import { BlobError, KEY_MATERIAL_BYTES, openBlob, parseBlob, sealBlob, type EncryptionContext, type ParsedBlob } from './crypto.js';
 
 export type JsonBody = Record<string, unknown>;
 
@@ -189,7 +181,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function reqBlob(body: JsonBody, name: string, min: number, max: number): Buffer {
   const value = optString(body, name);
-  if (value === undefined) throw validation(`1 validation error detected: Value at '${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`);
+  if (value === undefined)
+    throw validation(`1 validation error detected: Value at '${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`);
   if (!BASE64.test(value)) throw new KmsError('SerializationException', `${name} is not valid base64`);
   const bytes = Buffer.from(value, 'base64');
   if (bytes.length < min || bytes.length > max) {
@@ -375,13 +368,17 @@ function dataKeyLength(body: JsonBody): number {
   if (keySpec !== undefined) {
     const length = DATA_KEY_SPECS[keySpec];
     if (length === undefined) {
-      throw validation(`1 validation error detected: Value '${keySpec}' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]`);
+      throw validation(
+        `1 validation error detected: Value '${keySpec}' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]`,
+      );
     }
     return length;
   }
   const n = numberOfBytes ?? 0;
   if (n < 1 || n > MAX_DATA_KEY_BYTES) {
-    throw validation(`1 validation error detected: Value '${n}' at 'numberOfBytes' failed to satisfy constraint: Member must have value between 1 and ${MAX_DATA_KEY_BYTES}`);
+    throw validation(
+      `1 validation error detected: Value '${n}' at 'numberOfBytes' failed to satisfy constraint: Member must have value between 1 and ${MAX_DATA_KEY_BYTES}`,
+    );
   }
   return n;
 }

@@ -261,7 +261,14 @@ describe('call log', () => {
     await client.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: { app: 'web' } }));
     expect(server.count()).toBe(2);
     expect(server.count('Encrypt')).toBe(1);
-    expect(server.calls[0]).toMatchObject({ op: 'Encrypt', keyId: 'alias/team-a', keyArn: keyA, encryptionContext: { app: 'web' }, status: 200, principal: 'AKIDROLEA' });
+    expect(server.calls[0]).toMatchObject({
+      op: 'Encrypt',
+      keyId: 'alias/team-a',
+      keyArn: keyA,
+      encryptionContext: { app: 'web' },
+      status: 200,
+      principal: 'AKIDROLEA',
+    });
     expect(server.calls[1]).toMatchObject({ op: 'Decrypt', keyArn: keyA, status: 200 });
     const log = JSON.stringify(server.calls);
     expect(log).not.toContain('plaintext-marker');
@@ -297,7 +304,13 @@ describe('faults', () => {
     const pattern = async (): Promise<boolean[]> => {
       server.faults = { throttleRate: 0.5, seed: 42 };
       const out: boolean[] = [];
-      for (let i = 0; i < 20; i++) out.push(await encrypt(client, 'x').then(() => true, () => false));
+      for (let i = 0; i < 20; i++)
+        out.push(
+          await encrypt(client, 'x').then(
+            () => true,
+            () => false,
+          ),
+        );
       return out;
     };
     const first = await pattern();
@@ -356,7 +369,14 @@ describe('faults', () => {
   it('throttleAboveInFlight throttles whatever exceeds the concurrency quota', async () => {
     const client = kms();
     server.faults = { latencyMs: 100, throttleAboveInFlight: 4 };
-    const results = await Promise.all(Array.from({ length: 10 }, () => encrypt(client, 'x').then(() => 'ok', (e: SdkError) => e.name)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        encrypt(client, 'x').then(
+          () => 'ok',
+          (e: SdkError) => e.name,
+        ),
+      ),
+    );
     expect(results.filter((r) => r === 'ok')).toHaveLength(4);
     expect(results.filter((r) => r === 'ThrottlingException')).toHaveLength(6);
   });
@@ -388,7 +408,9 @@ describe('policy hook', () => {
       return req.keyArn !== keyB;
     };
     const err = await failure(
-      client.send(new ReEncryptCommand({ CiphertextBlob: blob, SourceEncryptionContext: { v: '1' }, DestinationKeyId: keyB, DestinationEncryptionContext: { v: '2' } })),
+      client.send(
+        new ReEncryptCommand({ CiphertextBlob: blob, SourceEncryptionContext: { v: '1' }, DestinationKeyId: keyB, DestinationEncryptionContext: { v: '2' } }),
+      ),
     );
     expect(err.name).toBe('AccessDeniedException');
     expect(err.message).toContain('kms:ReEncryptTo');
@@ -408,7 +430,12 @@ describe('cli', () => {
       const ready = JSON.parse(lines[0] ?? '') as { endpoint: string; keys: Record<string, string> };
       expect(ready.endpoint).toBe(cli.server.endpoint);
       expect(Object.keys(ready.keys)).toHaveLength(2);
-      const client = new KMSClient({ endpoint: ready.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' }, maxAttempts: 1 });
+      const client = new KMSClient({
+        endpoint: ready.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' },
+        maxAttempts: 1,
+      });
       clients.push(client);
       const out = await client.send(new EncryptCommand({ KeyId: 'alias/cli', Plaintext: utf8('x') }));
       expect(out.KeyId).toBe(ready.keys['alias/cli']);

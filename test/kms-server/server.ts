@@ -365,10 +365,7 @@ class Implementation implements KmsTestServer {
       delayMs: (f.hangMs ?? 0) + (f.latencyMs ?? 0) + jitter * (f.latencyJitterMs ?? 0),
       drop: first(f.dropFirst) || drop < (f.dropRate ?? 0),
       error5xx: first(f.error5xxFirst) || error5xx < (f.error5xxRate ?? 0),
-      throttle:
-        first(f.throttleFirst) ||
-        throttle < (f.throttleRate ?? 0) ||
-        (f.throttleAboveInFlight !== undefined && this.active > f.throttleAboveInFlight),
+      throttle: first(f.throttleFirst) || throttle < (f.throttleRate ?? 0) || (f.throttleAboveInFlight !== undefined && this.active > f.throttleAboveInFlight),
     };
   }
 

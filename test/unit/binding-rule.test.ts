@@ -5,19 +5,34 @@ import { boundName, outsideAllowedNamespaces, planToken, shushContext } from '..
 import type { PlannedValue } from '../../functions/render/values.js';
 import { ageKey, sealerFor } from '../helpers/fixtures.js';
 
-const kmsSecret = (name: string, annotations: Record<string, string> = {}) => ({ apiVersion: 'kmsecret.dev/v1alpha1', kind: 'KmsSecret', metadata: { name, namespace: 'team-a', annotations } });
+const kmsSecret = (name: string, annotations: Record<string, string> = {}) => ({
+  apiVersion: 'kmsecret.dev/v1alpha1',
+  kind: 'KmsSecret',
+  metadata: { name, namespace: 'team-a', annotations },
+});
 
 describe('boundName: the name as first written', () => {
-  const renamed = { 'internal.config.kubernetes.io/previousNames': 'app,b-app,b-app-bs,o-b-app-bs', 'internal.config.kubernetes.io/prefixes': 'b-,o-', 'internal.config.kubernetes.io/suffixes': '-bs,-os' };
+  const renamed = {
+    'internal.config.kubernetes.io/previousNames': 'app,b-app,b-app-bs,o-b-app-bs',
+    'internal.config.kubernetes.io/prefixes': 'b-,o-',
+    'internal.config.kubernetes.io/suffixes': '-bs,-os',
+  };
 
   it("follows kustomize's record of a namePrefix/nameSuffix rename, as kustomize writes it", () => {
     expect(boundName(kmsSecret('o-b-app-bs-os', renamed), 'kustomize')).toBe('app');
-    expect(boundName(kmsSecret('x-app', { 'internal.config.kubernetes.io/previousNames': 'app,app', 'internal.config.kubernetes.io/prefixes': 'x-' }), 'kustomize')).toBe('app');
+    expect(
+      boundName(kmsSecret('x-app', { 'internal.config.kubernetes.io/previousNames': 'app,app', 'internal.config.kubernetes.io/prefixes': 'x-' }), 'kustomize'),
+    ).toBe('app');
   });
 
   it('ignores a record the prefixes and suffixes do not explain (a hand-written previousNames)', () => {
     expect(boundName(kmsSecret('other', { 'internal.config.kubernetes.io/previousNames': 'db' }), 'kustomize')).toBe('other');
-    expect(boundName(kmsSecret('x-app', { 'internal.config.kubernetes.io/previousNames': 'db,app', 'internal.config.kubernetes.io/prefixes': 'y-,x-' }), 'kustomize')).toBe('x-app');
+    expect(
+      boundName(
+        kmsSecret('x-app', { 'internal.config.kubernetes.io/previousNames': 'db,app', 'internal.config.kubernetes.io/prefixes': 'y-,x-' }),
+        'kustomize',
+      ),
+    ).toBe('x-app');
   });
 
   it('never trusts the record under kpt or in a file the CLI reads', () => {
@@ -29,8 +44,14 @@ describe('boundName: the name as first written', () => {
 describe('planToken', () => {
   it('refuses a Secret value in env and an env value in a Secret, before any provider call', async () => {
     const key = await ageKey();
-    const secretValue = (await sealerFor(key.provider, key.recipient, { use: 'secret', scope: 'strict', namespace: 'team-a', name: 'web' })).seal('TOKEN', new Uint8Array([1]));
-    const envValue = (await sealerFor(key.provider, key.recipient, { use: 'env', scope: 'strict', namespace: 'team-a', name: 'web' })).seal('TOKEN', new Uint8Array([1]));
+    const secretValue = (await sealerFor(key.provider, key.recipient, { use: 'secret', scope: 'strict', namespace: 'team-a', name: 'web' })).seal(
+      'TOKEN',
+      new Uint8Array([1]),
+    );
+    const envValue = (await sealerFor(key.provider, key.recipient, { use: 'env', scope: 'strict', namespace: 'team-a', name: 'web' })).seal(
+      'TOKEN',
+      new Uint8Array([1]),
+    );
     const errors: KmsecretError[] = [];
     expect(planToken(secretValue, { use: 'env', namespace: 'team-a', name: 'web', key: 'TOKEN' }, {}, errors)).toBeUndefined();
     expect(planToken(envValue, { use: 'secret', namespace: 'team-a', name: 'web', key: 'TOKEN' }, {}, errors)).toBeUndefined();
@@ -44,7 +65,14 @@ describe('planToken', () => {
 });
 
 describe('KMSECRET_NAMESPACES', () => {
-  const shush = (namespace: string): PlannedValue => ({ form: 'shush', ciphertext: new Uint8Array(1), ciphertextText: 'AA==', context: {}, home: { namespace, name: 'w', key: 'K' }, place: {} });
+  const shush = (namespace: string): PlannedValue => ({
+    form: 'shush',
+    ciphertext: new Uint8Array(1),
+    ciphertextText: 'AA==',
+    context: {},
+    home: { namespace, name: 'w', key: 'K' },
+    place: {},
+  });
 
   it('unset allows every namespace; set allows the listed ones; set but empty allows none', () => {
     expect(outsideAllowedNamespaces(shush('team-a'), undefined)).toBeUndefined();
@@ -56,7 +84,9 @@ describe('KMSECRET_NAMESPACES', () => {
   it("decrypts a shush value only with a context that binds the workload's namespace", () => {
     expect(shushContext({ env: 'prod' }, 'team-a', undefined, {}, 'v')).toEqual({ env: 'prod' });
     expect(shushContext({ namespace: 'team-a', env: 'prod' }, 'team-a', ['team-a'], {}, 'v')).toEqual({ namespace: 'team-a', env: 'prod' });
-    expect((shushContext({ namespace: 'team-b' }, 'team-a', ['team-a'], {}, 'v') as KmsecretError).message).toMatch(/binds the workload's namespace \(namespace=team-a\)/);
+    expect((shushContext({ namespace: 'team-b' }, 'team-a', ['team-a'], {}, 'v') as KmsecretError).message).toMatch(
+      /binds the workload's namespace \(namespace=team-a\)/,
+    );
     expect((shushContext({}, 'team-a', ['team-a'], {}, 'v') as KmsecretError).hint).toMatch(/--context namespace=team-a/);
   });
 });

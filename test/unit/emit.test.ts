@@ -4,7 +4,39 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { emitResource, type Emittable } from '../../functions/krm/emit.js';
 
-const text = fc.oneof(fc.string(), fc.constantFrom('2020-01-01', '0755', '1.10', '~', 'null', 'yes', 'No', '12345678901234567890', '.5', '.inf', '0x1F', '+1', '-', '- x', 'a: b', '#c', 'a #b', '', ' lead', 'trail ', 'dGVzdA==', '1e3', '=', '.', '/path', 'x\ny', '"q"', "'s'"));
+const text = fc.oneof(
+  fc.string(),
+  fc.constantFrom(
+    '2020-01-01',
+    '0755',
+    '1.10',
+    '~',
+    'null',
+    'yes',
+    'No',
+    '12345678901234567890',
+    '.5',
+    '.inf',
+    '0x1F',
+    '+1',
+    '-',
+    '- x',
+    'a: b',
+    '#c',
+    'a #b',
+    '',
+    ' lead',
+    'trail ',
+    'dGVzdA==',
+    '1e3',
+    '=',
+    '.',
+    '/path',
+    'x\ny',
+    '"q"',
+    "'s'",
+  ),
+);
 const value: fc.Arbitrary<Emittable> = fc.letrec<{ v: Emittable }>((tie) => ({
   v: fc.oneof({ depthSize: 'small' }, text, fc.dictionary(text, tie('v'), { maxKeys: 4 }), fc.array(tie('v'), { maxLength: 3 })),
 })).v;
@@ -23,7 +55,13 @@ describe('emitResource', () => {
   });
 
   it('writes a Secret plainly', () => {
-    expect(emitResource({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app', namespace: 'team-a' }, type: 'Opaque', data: { 'tls.crt': 'LS0t', PIN: '1234' } }, true, 0)).toBe(
+    expect(
+      emitResource(
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app', namespace: 'team-a' }, type: 'Opaque', data: { 'tls.crt': 'LS0t', PIN: '1234' } },
+        true,
+        0,
+      ),
+    ).toBe(
       '- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: app\n    namespace: team-a\n  type: Opaque\n  data:\n    tls.crt: LS0t\n    PIN: "1234"\n',
     );
   });

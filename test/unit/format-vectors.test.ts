@@ -11,7 +11,12 @@ import { repoRoot } from '../helpers/run.js';
 const doc = readFileSync(join(repoRoot, 'docs', 'FORMAT.md'), 'utf8');
 const vectors = [...doc.matchAll(/```text vector:(\S+)\n([\s\S]*?)```/g)].map(([, name, body]) => ({
   name: name as string,
-  fields: Object.fromEntries((body as string).trim().split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)])) as Record<string, string>,
+  fields: Object.fromEntries(
+    (body as string)
+      .trim()
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]),
+  ) as Record<string, string>,
 }));
 const json = JSON.parse(readFileSync(join(repoRoot, 'docs', 'token-vectors.json'), 'utf8')) as {
   valid: Array<{ name: string; token: string; dataKey: string; plaintext: string }>;
@@ -52,7 +57,19 @@ describe('docs/FORMAT.md test vectors', () => {
 describe('docs/token-vectors.json invalid vectors', () => {
   it('cover every problem code', () => {
     expect(new Set(json.invalid.map((v) => v.code))).toEqual(
-      new Set(['not-a-token', 'v1', 'unknown-version', 'malformed', 'unknown-provider', 'bad-header', 'bad-key-id', 'bad-binding', 'bad-wrapped-key', 'wrapped-key-too-large', 'bad-sealed-value']),
+      new Set([
+        'not-a-token',
+        'v1',
+        'unknown-version',
+        'malformed',
+        'unknown-provider',
+        'bad-header',
+        'bad-key-id',
+        'bad-binding',
+        'bad-wrapped-key',
+        'wrapped-key-too-large',
+        'bad-sealed-value',
+      ]),
     );
   });
 

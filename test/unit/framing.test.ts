@@ -11,7 +11,26 @@ import { corpusDir } from '../helpers/packages.js';
 
 const scalar = fc.oneof(
   fc.string(),
-  fc.constantFrom('2020-01-01', '0755', '1.10', '~', '12345678901234567890', 'true', 'null', '- item', '# not a comment', 'a: b', '---', '...', ' lead', 'trail ', 'multi\nline\n', '\ttab', "it's", '"q"'),
+  fc.constantFrom(
+    '2020-01-01',
+    '0755',
+    '1.10',
+    '~',
+    '12345678901234567890',
+    'true',
+    'null',
+    '- item',
+    '# not a comment',
+    'a: b',
+    '---',
+    '...',
+    ' lead',
+    'trail ',
+    'multi\nline\n',
+    '\ttab',
+    "it's",
+    '"q"',
+  ),
   fc.integer(),
   fc.boolean(),
 );
@@ -19,7 +38,12 @@ const key = fc.oneof(fc.string({ minLength: 1, maxLength: 8 }), fc.constantFrom(
 const value = fc.letrec((tie) => ({
   node: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(key, tie('node'), { maxKeys: 3 })),
 })).node;
-const resource = fc.record({ apiVersion: fc.constant('v1'), kind: fc.constantFrom('ConfigMap', 'Thing'), metadata: fc.record({ name: fc.string({ minLength: 1, maxLength: 10 }) }), data: fc.dictionary(key, value, { maxKeys: 4 }) });
+const resource = fc.record({
+  apiVersion: fc.constant('v1'),
+  kind: fc.constantFrom('ConfigMap', 'Thing'),
+  metadata: fc.record({ name: fc.string({ minLength: 1, maxLength: 10 }) }),
+  data: fc.dictionary(key, value, { maxKeys: 4 }),
+});
 
 const styles = fc.record({
   indentSeq: fc.boolean(),
@@ -98,7 +122,9 @@ functionConfig:
   it('hands flow-style and JSON lists to the full parser', () => {
     expect(frameResourceList('{"apiVersion":"config.kubernetes.io/v1","kind":"ResourceList","items":[]}').kind).toBe('flow');
     expect(frameResourceList('apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [{a: 1}]\n').kind).toBe('flow');
-    const list = readResourceList(JSON.stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [{ apiVersion: 'v1', kind: 'ConfigMap', data: { n: '0755' } }] }));
+    const list = readResourceList(
+      JSON.stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [{ apiVersion: 'v1', kind: 'ConfigMap', data: { n: '0755' } }] }),
+    );
     expect(list.items).toHaveLength(1);
     expect(list.items[0]?.parsed.value).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', data: { n: '0755' } });
   });
@@ -114,12 +140,28 @@ describe('frameStream', () => {
 describe('a ResourceList with nothing of ours', () => {
   it('comes out with every item byte-identical (the kube-prometheus corpus)', () => {
     const dir = corpusDir;
-    const files = [...readdirSync(dir).map((f) => join(dir, f)), ...readdirSync(join(dir, 'setup')).map((f) => join(dir, 'setup', f))].filter((f) => f.endsWith('.yaml'));
+    const files = [...readdirSync(dir).map((f) => join(dir, f)), ...readdirSync(join(dir, 'setup')).map((f) => join(dir, 'setup', f))].filter((f) =>
+      f.endsWith('.yaml'),
+    );
     const items = files.map((f) => readFileSync(f, 'utf8'));
-    const text = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items.map((t) => t.replace(/^---\n/, '').trimEnd().split('\n').map((l, i) => (i === 0 ? `- ${l}` : l === '' ? '' : `  ${l}`)).join('\n')).join('\n')}\n`;
+    const text = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items
+      .map((t) =>
+        t
+          .replace(/^---\n/, '')
+          .trimEnd()
+          .split('\n')
+          .map((l, i) => (i === 0 ? `- ${l}` : l === '' ? '' : `  ${l}`))
+          .join('\n'),
+      )
+      .join('\n')}\n`;
     const list = readResourceList(text);
     expect(list.items.length).toBe(items.length);
-    const out = writeResourceList(list.apiVersion, list.indent, list.items.map((item) => ({ kind: 'source', item })), []);
+    const out = writeResourceList(
+      list.apiVersion,
+      list.indent,
+      list.items.map((item) => ({ kind: 'source', item })),
+      [],
+    );
     expect(out).toBe(text);
     expect(list.items.some((i) => i.isParsed)).toBe(false);
   });

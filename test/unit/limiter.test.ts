@@ -42,7 +42,14 @@ describe('AdaptiveLimiter', () => {
   it('keeps callers in order', async () => {
     const limiter = new AdaptiveLimiter(1);
     const order: number[] = [];
-    await Promise.all([1, 2, 3, 4].map((n) => limiter.run(async () => { order.push(n); await tick(); })));
+    await Promise.all(
+      [1, 2, 3, 4].map((n) =>
+        limiter.run(async () => {
+          order.push(n);
+          await tick();
+        }),
+      ),
+    );
     expect(order).toEqual([1, 2, 3, 4]);
   });
 });

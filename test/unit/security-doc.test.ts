@@ -18,7 +18,14 @@ function references(): Array<{ file: string; title: string }> {
       const named = /^`([\w/-]+\.test\.ts)`/.exec(part);
       if (named) file = named[1];
       const title = /^› (.+?)(?:;|(?<!\\)\||$)/.exec(part)?.[1];
-      if (title && file) out.push({ file, title: title.replace(/\s*(…|\([^)]*\))?\s*$/, '').replace(/\\\|/g, '|').trim() });
+      if (title && file)
+        out.push({
+          file,
+          title: title
+            .replace(/\s*(…|\([^)]*\))?\s*$/, '')
+            .replace(/\\\|/g, '|')
+            .trim(),
+        });
     }
   }
   return out;

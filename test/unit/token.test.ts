@@ -70,7 +70,9 @@ describe('token', () => {
     const dataKey = await provider.unwrapDataKey(token.wrappedKey, token.keyId, encryptionContext(token.binding), new AbortController().signal);
     expect(new TextDecoder().decode(openToken(token, dataKey.plaintext))).toBe('value');
     // The same sealed value under an edited binding does not open.
-    expect(openToken({ ...token, aad: new TextEncoder().encode('kmsecret:v2:["env","strict","team-a","app-secrets","K"]') }, dataKey.plaintext)).toBeUndefined();
+    expect(
+      openToken({ ...token, aad: new TextEncoder().encode('kmsecret:v2:["env","strict","team-a","app-secrets","K"]') }, dataKey.plaintext),
+    ).toBeUndefined();
   });
 
   it('keeps its sealed value when its data key is re-wrapped (rotate)', async () => {
@@ -110,7 +112,14 @@ describe('binding', () => {
       'kmsecret:namespace': 'ns',
       'kmsecret:name': 'n',
     });
-    expect(encryptionContext(bindingFor('namespace-wide', { use: 'env', namespace: 'ns', name: 'n', key: 'a' }))).toEqual({ 'kmsecret:use': 'env', 'kmsecret:scope': 'namespace-wide', 'kmsecret:namespace': 'ns' });
-    expect(encryptionContext(bindingFor('cluster-wide', { use: 'secret', namespace: 'ns', name: 'n', key: 'a' }))).toEqual({ 'kmsecret:use': 'secret', 'kmsecret:scope': 'cluster-wide' });
+    expect(encryptionContext(bindingFor('namespace-wide', { use: 'env', namespace: 'ns', name: 'n', key: 'a' }))).toEqual({
+      'kmsecret:use': 'env',
+      'kmsecret:scope': 'namespace-wide',
+      'kmsecret:namespace': 'ns',
+    });
+    expect(encryptionContext(bindingFor('cluster-wide', { use: 'secret', namespace: 'ns', name: 'n', key: 'a' }))).toEqual({
+      'kmsecret:use': 'secret',
+      'kmsecret:scope': 'cluster-wide',
+    });
   });
 });

@@ -11,7 +11,9 @@ const counter = `${process.env.EDITOR_SCRIPT}.count`;
 let n = 0;
 try {
   n = Number(readFileSync(counter, 'utf8'));
-} catch {}
+} catch {
+  // the first run: no counter yet
+}
 writeFileSync(counter, String(n + 1));
 const step = script.steps[n] ?? script.steps[script.steps.length - 1];
 const text = readFileSync(file, 'utf8');
