@@ -8,8 +8,8 @@
 // (kustomize applies `namespace:` after the generator ran), and neither can a
 // transformer in a base that an overlay moves. So check says it before the
 // render does — or does not.
-import { readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { inputError, type KmsecretError } from '../errors.js';
 import { annotationsOf, resourceRef } from '../k8s/resource.js';
 import { parseDocuments } from '../krm/yaml.js';
@@ -77,6 +77,19 @@ function execGenerators(file: string, shown: (p: string) => string, errors: Kmse
   }
 }
 
+/** The git work tree a file is in, or the file system's root where there is none. */
+function repositoryOf(file: string): string {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) return dir;
+  }
+}
+
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
 /** Follows every kustomization in `roots` and the directories their `resources:` name. */
 export function viewKustomizations(roots: readonly string[], cwd: string): KustomizationView {
   const view: KustomizationView = { placements: new Map(), errors: [] };
@@ -99,6 +112,9 @@ export function viewKustomizations(roots: readonly string[], cwd: string): Kusto
       for (const entry of listOf(root[field])) {
         if (/^[a-z]+:\/\//i.test(entry) || entry.startsWith('git@')) continue;
         const path = resolve(dir, entry);
+        // Only what lies in the kustomization's own repository: a kustomization in a pull request
+        // must not make check read, and quote from, files elsewhere on the machine.
+        if (!inside(repositoryOf(kustomization), path)) continue;
         const stat = statSync(path, { throwIfNoEntry: false });
         if (!stat) continue;
         if (stat.isDirectory()) {

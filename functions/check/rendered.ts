@@ -6,6 +6,7 @@ import { inputError, type KmsecretError } from '../errors.js';
 import { annotationsOf, namespaceOf, resourceRef } from '../k8s/resource.js';
 import { fieldPath, type PathSegment, strings } from '../krm/fields.js';
 import { readResourceList, readStream, type SourceItem } from '../krm/resource-list.js';
+import { usesMergeKeys } from '../krm/yaml.js';
 import { isKmsSecret } from '../model/kmssecret.js';
 import { boundNamespaceAnnotation, placeholderAnnotation } from '../render/apply.js';
 import { placeholderPrefix } from '../render/placeholder.js';
@@ -14,6 +15,8 @@ import { tokenPattern } from '../token/token.js';
 export interface RenderedOptions {
   allowPlaceholder: boolean;
   prefixes: readonly string[];
+  /** KMSECRET_NAMESPACES: where Secrets and what kmsecret wrote may land (undefined: anywhere). */
+  allowedNamespaces?: readonly string[];
 }
 
 function itemsOf(text: string, file: string): SourceItem[] {
@@ -53,6 +56,27 @@ export function checkRendered(text: string, file: string, options: RenderedOptio
     const place = { resource: resourceRef(value), ...item.file() };
     const hint = 'the kmsecret plugin did not run on this render: see "kustomize" in the README (kubectl kustomize skips exec functions)';
     if (isKmsSecret(value)) errors.push(inputError('a KmsSecret is in the rendered output', place, hint));
+    // An annotation can be written by the repository too (commonAnnotations, a patch): it
+    // catches mistakes. What holds against a hostile repository is the pipeline's allowlist.
+    const ours = value.kind === 'Secret' || Object.keys(annotationsOf(value)).some((k) => k.startsWith('kmsecret.dev/'));
+    if (ours && options.allowedNamespaces && !options.allowedNamespaces.includes(namespaceOf(value))) {
+      errors.push(
+        inputError(
+          `is rendered into ${namespaceOf(value) ? `namespace ${namespaceOf(value)}` : 'no namespace'}, which this pipeline does not allow (KMSECRET_NAMESPACES=${options.allowedNamespaces.join(',') || '(empty)'})`,
+          { ...place, field: 'metadata.namespace' },
+          "a render may put Secrets only into the namespaces the pipeline decrypts for; check the kustomization's namespace:",
+        ),
+      );
+    }
+    if (ours && usesMergeKeys(item.parsed)) {
+      errors.push(
+        inputError(
+          'uses a YAML merge key (<<), which YAML readers resolve differently (kpt keeps it, kubectl applies it)',
+          place,
+          'write the merged fields out',
+        ),
+      );
+    }
     const bound = annotationsOf(value)[boundNamespaceAnnotation];
     if (bound !== undefined && bound !== namespaceOf(value)) {
       errors.push(

@@ -4,9 +4,10 @@
 // kustomizations put it in — no token where nothing decrypts it, and no plain
 // Secret with data committed next to them.
 import { asErrorList, inputError, KmsecretError } from '../errors.js';
-import { resourceRef } from '../k8s/resource.js';
+import { annotationsOf, resourceRef } from '../k8s/resource.js';
 import { readStream, type SourceItem } from '../krm/resource-list.js';
 import { defaultEnv, type RenderConfig } from '../model/config.js';
+import { providers } from '../providers/registry.js';
 import { plan } from '../render/plan.js';
 import type { PlannedValue } from '../render/values.js';
 import type { Placement } from './kustomization.js';
@@ -16,6 +17,19 @@ export interface SourceCheck {
   /** For --decrypt: the values, once the file is sound. */
   values: PlannedValue[];
   resources: number;
+}
+
+/** kustomize's and kpt's bookkeeping, written by hand into a source: kmsecret trusts kustomize's
+ *  rename record (previousNames) in a render, so a source must not carry one. */
+function handWrittenBookkeeping(item: SourceItem): KmsecretError | undefined {
+  const value = item.parsed.value;
+  const keys = Object.keys(annotationsOf(value)).filter((k) => k.startsWith('internal.config.kubernetes.io/'));
+  if (keys.length === 0) return undefined;
+  return inputError(
+    `holds kustomize's internal bookkeeping (${keys.join(', ')}) written by hand, which can change where a render binds its values`,
+    { resource: resourceRef(value), field: 'metadata.annotations', ...item.file() },
+    'remove those annotations: kustomize writes them itself',
+  );
 }
 
 function plainSecret(item: SourceItem): KmsecretError | undefined {
@@ -47,8 +61,7 @@ export function checkSource(file: string, text: string, placement: Placement | u
   const errors: KmsecretError[] = [];
   for (const item of items) {
     try {
-      const problem = plainSecret(item);
-      if (problem) errors.push(problem);
+      for (const problem of [plainSecret(item), handWrittenBookkeeping(item)]) if (problem) errors.push(problem);
       // What the plan must see is where the kustomization puts the resource.
       if (placement) {
         const metadata = (item.parsed.value.metadata ??= {}) as Record<string, unknown>;
@@ -71,6 +84,13 @@ export function checkSource(file: string, text: string, placement: Placement | u
         moved && /encrypted as|bound to namespace/.test(e.message) ? new KmsecretError(e.category, `${e.message}${moved}`, e.place, e.hint) : e,
       ),
     );
-  } else values = planned.values;
+  } else {
+    values = planned.values;
+    for (const value of values) {
+      if (value.form !== 'token') continue;
+      const problem = providers[value.token.provider].keyIdProblem?.(value.token.keyId, value.token.wrappedKey);
+      if (problem) errors.push(inputError(`value's token: ${problem}`, value.place, 'restore the token from git; only `kmsecret rotate` changes a key'));
+    }
+  }
   return { errors: errors.map((e) => atFieldLine(e, items)), values, resources: items.length };
 }

@@ -103,7 +103,9 @@ Examples:
       for (const source of sources) {
         const text = source === '-' ? new TextDecoder().decode(await ctx.readStdin()) : readText(source, ctx.cwd);
         const prefixes = all(args, 'prefix').length > 0 ? all(args, 'prefix') : defaultEnv.prefixes;
-        errors.push(...checkRendered(text, source === '-' ? '(stdin)' : source, { allowPlaceholder: flag(args, 'allow-placeholder'), prefixes }));
+        const { allowedNamespaces } = ctx.settings;
+        const options = { allowPlaceholder: flag(args, 'allow-placeholder'), prefixes, ...(allowedNamespaces ? { allowedNamespaces } : {}) };
+        errors.push(...checkRendered(text, source === '-' ? '(stdin)' : source, options));
       }
       return report(errors, { inputs: sources.length }, ctx, json);
     }

@@ -6,7 +6,7 @@ import { one, flag } from './args.js';
 import type { Command, Io } from './command.js';
 import { type FileToken, fileTokens } from './file-tokens.js';
 import { readText } from './files.js';
-import { sealedPart } from '../token/token.js';
+import { sealedPart, wrappedPart } from '../token/token.js';
 
 /** A file, or a git object (REV:PATH) when no such file exists. */
 export function readVersion(spec: string, io: Io): string {
@@ -23,6 +23,8 @@ export interface ResourceDiff {
   changed: string[];
   /** Same value, new key or data key (rotate): the sealed part is identical. */
   rewrapped: string[];
+  /** Same value and data key, another header: not something kmsecret writes (an edited key id). */
+  edited: string[];
   unchanged: number;
 }
 
@@ -43,12 +45,12 @@ export function diffTokens(a: FileToken[], b: FileToken[]): ResourceDiff[] {
   return names.map((resource) => {
     const l = left.get(resource) ?? new Map<string, FileToken>();
     const r = right.get(resource) ?? new Map<string, FileToken>();
-    const d: ResourceDiff = { resource, added: [], removed: [], changed: [], rewrapped: [], unchanged: 0 };
+    const d: ResourceDiff = { resource, added: [], removed: [], changed: [], rewrapped: [], edited: [], unchanged: 0 };
     for (const [label, token] of r) {
       const old = l.get(label);
       if (!old) d.added.push(label);
       else if (old.text === token.text) d.unchanged++;
-      else if (sealedPart(old.text) === sealedPart(token.text)) d.rewrapped.push(label);
+      else if (sealedPart(old.text) === sealedPart(token.text)) (wrappedPart(old.text) === wrappedPart(token.text) ? d.edited : d.rewrapped).push(label);
       else d.changed.push(label);
     }
     for (const label of l.keys()) if (!r.has(label)) d.removed.push(label);
@@ -59,11 +61,12 @@ export function diffTokens(a: FileToken[], b: FileToken[]): ResourceDiff[] {
 function formatDiff(diffs: ResourceDiff[]): string {
   const lines: string[] = [];
   for (const d of diffs) {
-    if (d.added.length + d.removed.length + d.changed.length + d.rewrapped.length === 0) continue;
+    if (d.added.length + d.removed.length + d.changed.length + d.rewrapped.length + d.edited.length === 0) continue;
     lines.push(d.resource);
     for (const k of d.added) lines.push(`  + ${k}`);
     for (const k of d.changed) lines.push(`  ~ ${k}`);
     for (const k of d.rewrapped) lines.push(`  ~ ${k} (re-wrapped: same value, new key)`);
+    for (const k of d.edited) lines.push(`  ! ${k} (header edited: same data key and value under another key id; kmsecret never writes this)`);
     for (const k of d.removed) lines.push(`  - ${k}`);
     if (d.unchanged > 0) lines.push(`    (${d.unchanged} unchanged)`);
   }
@@ -97,7 +100,7 @@ Example:
     if (format !== 'text' && format !== 'json') throw usageError('-o/--output takes text or json');
     const diffs = diffTokens(fileTokens(readVersion(a, ctx), a), fileTokens(readVersion(b, ctx), b));
     ctx.stdout(format === 'json' ? `${JSON.stringify({ resources: diffs }, null, 2)}\n` : formatDiff(diffs));
-    const changed = diffs.some((d) => d.added.length + d.removed.length + d.changed.length + d.rewrapped.length > 0);
+    const changed = diffs.some((d) => d.added.length + d.removed.length + d.changed.length + d.rewrapped.length + d.edited.length > 0);
     return flag(args, 'exit-code') && changed ? 1 : 0;
   },
 };

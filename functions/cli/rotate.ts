@@ -21,7 +21,7 @@ import { all, flag } from './args.js';
 import type { Command, Context } from './command.js';
 import { type FileToken, fileTokens } from './file-tokens.js';
 import { readText, writeFileAtomic } from './files.js';
-import { scopeFrom, sharedKeySpec } from './keys.js';
+import { checkOwnKeys, scopeFrom, sharedKeySpec } from './keys.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -126,6 +126,9 @@ async function rekeyFile(
     const first = members[0] as Read;
     const spec = to ?? sharedKeySpec(members.map((m) => m.token));
     if (!spec) throw usageError(`${file}: the values of ${first.found.resource} use several keys`, 'pass --to-key KEY to put them all under one');
+    // The tokens' key id is not authenticated: AWS's was checked by KMS when every data key was
+    // unwrapped with it above; age recipients only count when they are your own.
+    if (!to) await checkOwnKeys(spec, ctx, file);
     let scope: Scope;
     try {
       scope = scopeFrom(

@@ -6,7 +6,7 @@ import type { Command, Context, Io } from './command.js';
 import { openExisting, sameBytes } from './existing.js';
 import { readText, writeFileAtomic } from './files.js';
 import { editData, type KmsSecretDoc, parseFile, selectKmsSecret } from './kmssecret-file.js';
-import { keySpecFrom, scopeFrom, sharedKeySpec } from './keys.js';
+import { keySpecFrom, scopeFrom, verifiedFileKey } from './keys.js';
 import { collectValues, type NamedValue, secretKeyPattern } from './values.js';
 
 /** `KEY=VALUE` words, and `KEY` words whose value is read from stdin (one at most). */
@@ -54,8 +54,7 @@ export async function newSealer(target: KmsSecretDoc, args: ParsedArgs, ctx: Con
     one(args, 'scope'),
     tokens.map((t) => t.binding.scope),
   );
-  const spec = keySpecFrom(all(args, 'key'), ctx.settings) ?? sharedKeySpec(tokens);
-  if (!spec) throw usageError(`${target.place.file}: the file's values use different keys, or it has none yet`, 'pass --key');
+  const spec = keySpecFrom(all(args, 'key'), ctx.settings) ?? (await verifiedFileKey(tokens, ctx, target.place.file ?? 'the file'));
   const home: SealerHome = { use: 'secret', scope, namespace: target.secret.namespace, name: target.secret.name };
   return new Sealer(spec.provider, await ctx.keys.generate(spec, dataKeyContext(home)), home);
 }

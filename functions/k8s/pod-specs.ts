@@ -34,7 +34,14 @@ function extraPaths(kind: string, fieldPaths: readonly string[]): string[][] {
 export function podSpecsOf(value: Record<string, unknown>, fieldPaths: readonly string[]): string[][] {
   const kind = String(value.kind);
   const builtin = podSpecPaths[kind] && builtinGroups.test(String(value.apiVersion)) ? [podSpecPaths[kind] as string[]] : [];
-  return [...builtin, ...extraPaths(kind, fieldPaths)];
+  // A path given for every kind may be a built-in kind's own: each pod spec is visited once.
+  const seen = new Set<string>();
+  return [...builtin, ...extraPaths(kind, fieldPaths)].filter((path) => {
+    const id = path.join('.');
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 export interface EnvEntry {

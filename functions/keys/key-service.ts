@@ -61,9 +61,17 @@ const contextId = (context: EncryptionContext) =>
       .map((k) => [k, context[k]]),
   );
 
-/** Requests with equal ids are the same provider call. */
-export function unwrapId(request: UnwrapRequest, wrappedText = Buffer.from(request.wrapped).toString('base64')): string {
-  return [request.provider, request.keyId, wrappedText, contextId(request.context)].join('\u0000');
+const base64Of = new WeakMap<Uint8Array, string>();
+
+/** Requests with equal ids are the same provider call. (Tokens of one data key share their
+ *  decoded bytes, so the encoding is done once per data key.) */
+export function unwrapId(request: UnwrapRequest): string {
+  let wrapped = base64Of.get(request.wrapped);
+  if (wrapped === undefined) {
+    wrapped = Buffer.from(request.wrapped).toString('base64');
+    base64Of.set(request.wrapped, wrapped);
+  }
+  return [request.provider, request.keyId, wrapped, contextId(request.context)].join('\u0000');
 }
 
 /** These fail every call alike: stop at the first one instead of repeating it N times. */
@@ -77,6 +85,8 @@ export class KeyService {
   #deadline = new AbortController();
   #timer: NodeJS.Timeout | undefined;
   readonly #unwrapped = new Set<string>();
+  /** What this run already unwrapped: asked again (a CLI command verifying a key), no new call. */
+  readonly #opened = new Map<string, Uint8Array>();
 
   constructor(options: KeyServiceOptions) {
     this.#options = options;
@@ -142,9 +152,26 @@ export class KeyService {
       batch.abort(reason);
     };
     const limit = this.#options.refusalsBeforeStop ?? 5;
+    /** A failure that will not be retried is recorded inside the call, before its slot goes to
+     *  the next one, so that a stop it causes is in force before anything else is sent. */
+    const note = (id: string, error: unknown): never => {
+      // A call cut short by the deadline or a stop says so through the signal's reason.
+      if (signal.aborted) throw error;
+      if (error instanceof ProviderError && !error.retryable && !stopped) {
+        outcomes.set(id, { ok: false, error });
+        if (sharedFailures.has(error.kind)) stop(error);
+        else if (error.refusal && ++refusals >= limit) stop(new ProviderError('denied', `stopped after ${limit} refused data keys`));
+      }
+      throw error;
+    };
 
     await Promise.all(
       [...requests].map(async ([id, request]) => {
+        const known = this.#opened.get(id);
+        if (known) {
+          outcomes.set(id, { ok: true, plaintext: known });
+          return;
+        }
         // A shush value's blob names its key: it is checked on the answer instead.
         const allowed = request.keyId === '' ? undefined : this.#allowed(request.provider, request.keyId);
         if (allowed) {
@@ -153,12 +180,8 @@ export class KeyService {
         }
         try {
           const provider = await this.#options.providers.get(request.provider);
-          if (stopped) {
-            outcomes.set(id, { ok: false, skipped: true });
-            return;
-          }
           const out = await withRetries(
-            (s) => provider.unwrapDataKey(request.wrapped, request.keyId, request.context, s),
+            (s) => provider.unwrapDataKey(request.wrapped, request.keyId, request.context, s).catch((error: unknown) => note(id, error)),
             this.#limiter,
             this.#options.retry,
             this.#random,
@@ -167,23 +190,27 @@ export class KeyService {
           );
           // A shush value names its key only in the blob: check the key KMS says it used.
           const refusedAfter = request.keyId === '' ? this.#allowed(request.provider, out.keyId, true) : undefined;
-          outcomes.set(id, refusedAfter ? { ok: false, error: refusedAfter } : { ok: true, plaintext: out.plaintext });
-        } catch (error) {
-          if (stopped) {
-            outcomes.set(id, { ok: false, skipped: true });
-            return;
+          if (refusedAfter) outcomes.set(id, { ok: false, error: refusedAfter });
+          else {
+            outcomes.set(id, { ok: true, plaintext: out.plaintext });
+            this.#opened.set(id, out.plaintext);
           }
-          if (error instanceof ProviderError && sharedFailures.has(error.kind)) {
+        } catch (error) {
+          if (outcomes.has(id)) return;
+          // What every call shares and shows only after retries: KMS unreachable, the deadline.
+          if (error instanceof ProviderError && sharedFailures.has(error.kind) && !stopped) {
             outcomes.set(id, { ok: false, error });
             stop(error);
+            return;
+          }
+          if (stopped) {
+            outcomes.set(id, { ok: false, skipped: true });
             return;
           }
           outcomes.set(id, {
             ok: false,
             error: error instanceof ProviderError || error instanceof KmsecretError ? error : unexpected(request.provider, error),
           });
-          if (error instanceof ProviderError && error.refusal && ++refusals >= limit)
-            stop(new ProviderError('denied', `stopped after ${limit} refused data keys`));
         }
       }),
     );
@@ -222,10 +249,18 @@ export class KeyService {
 
   /** One data key, unwrapped (a CLI command that needs exactly one). Throws on failure. */
   async unwrap(request: UnwrapRequest): Promise<Uint8Array> {
-    const outcome = (await this.unwrapAll(new Map([['one', request]]))).get('one') as UnwrapOutcome;
+    const id = unwrapId(request);
+    const outcome = (await this.unwrapAll(new Map([[id, request]]))).get(id) as UnwrapOutcome;
     if (outcome.ok) return outcome.plaintext;
     if ('skipped' in outcome) throw new ProviderError('unreachable', 'the call was stopped');
     throw outcome.error;
+  }
+
+  /** The key ids of `provider` this process can open with what it holds locally (age
+   *  identities), or undefined where the provider has none (AWS: KMS decides). */
+  async ownKeyIds(provider: ProviderName): Promise<string[] | undefined> {
+    const p = await this.#options.providers.get(provider);
+    return p.ownKeyIds?.();
   }
 
   /** `wrapped` (made by `from` under `context`) wrapped for `to`: inside the provider where it can

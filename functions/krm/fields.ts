@@ -13,10 +13,13 @@ export function fieldPath(segments: readonly PathSegment[]): string {
   return out;
 }
 
-/** Every string in a plain value, with its path (the value is read with the failsafe schema, so all scalars are strings). */
+/** Every string in a plain value, with its path (the value is read with the failsafe schema, so
+ *  all scalars are strings — except `!!binary` ones, which are given as the text they decode to). */
 export function* strings(value: unknown, path: PathSegment[] = []): Generator<[PathSegment[], string]> {
   if (typeof value === 'string') {
     yield [path, value];
+  } else if (value instanceof Uint8Array) {
+    yield [path, Buffer.from(value).toString('latin1')];
   } else if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) yield* strings(value[i], [...path, i]);
   } else if (typeof value === 'object' && value !== null) {

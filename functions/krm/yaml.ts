@@ -111,6 +111,25 @@ export function duplicateKey(doc: Document.Parsed): { key: string; offset: numbe
   return found;
 }
 
+/** Whether a resource uses a YAML merge key (`<<`). kmsecret reads it as YAML 1.2 does (a key
+ *  like any other, the explicit fields win), kpt keeps it, and kubectl applies it with YAML 1.1
+ *  (the later field wins): readers that disagree on what a resource says must not be trusted. */
+export function usesMergeKeys(parsed: ParsedResource): boolean {
+  if (!parsed.source.includes('<<')) return false;
+  let found = false;
+  visit(parsed.node, {
+    Pair(_, pair) {
+      const key = pair.key;
+      if (isScalar(key) && ((key.value === '<<' && key.type === 'PLAIN') || key.tag === 'tag:yaml.org,2002:merge')) {
+        found = true;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
 /** The plain value of a parsed node (`read`), with alias bombs and deep nesting as input errors. */
 function toValue(read: () => unknown, place: ErrorPlace): unknown {
   try {

@@ -77,6 +77,16 @@ export class AgeProvider implements KeyProvider {
     return { plaintext: key, keyId: '' };
   }
 
+  async ownKeyIds(): Promise<string[]> {
+    let identities: string[];
+    try {
+      identities = loadAgeIdentities(this.source);
+    } catch {
+      return [];
+    }
+    return Promise.all(identities.map((identity) => age.identityToRecipient(identity)));
+  }
+
   async #wrap(dataKey: Uint8Array, keyId: string): Promise<Uint8Array> {
     const encrypter = new age.Encrypter();
     for (const recipient of ageRecipients(keyId)) {

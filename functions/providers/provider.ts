@@ -38,6 +38,9 @@ export interface KeyProvider {
   /** `wrapped` wrapped again for `toKeyId`, or undefined when this provider cannot do it without
    *  unwrapping (then the key service unwraps and wraps). AWS does it inside KMS (ReEncrypt). */
   rewrapDataKey?(wrapped: Uint8Array, keyId: string, context: EncryptionContext, toKeyId: string, signal: AbortSignal): Promise<Wrapped>;
+  /** The key ids this process can open with what it holds locally (age: the recipients of its
+   *  identities), for providers where a key id cannot be checked otherwise. */
+  ownKeyIds?(): Promise<string[]>;
 }
 
 /** How a provider call failed, which decides retrying and the message. */

@@ -28,6 +28,9 @@ export interface ProviderEntry {
   maxWrappedBytes: number;
   /** A problem with a wrapped data key that can be seen without the key, or undefined. */
   wrappedProblem?(wrapped: Uint8Array): string | undefined;
+  /** A disagreement between a token's key id and its wrapped data key that can be seen without
+   *  the key (for `kmsecret check`): the header was edited. */
+  keyIdProblem?(keyId: string, wrapped: Uint8Array): string | undefined;
   /** Whether KMSECRET_KMS_KEYS lets the pipeline call this key; absent: the list does not apply. */
   allowedBy?(keyId: string, allowlist: readonly string[]): boolean;
   load(settings: Settings): Promise<KeyProvider>;
@@ -48,6 +51,13 @@ export const providers: Record<ProviderName, ProviderEntry> = {
       if (!stanzas) return 'is not an age-encrypted data key';
       if (stanzas.length > maxAgeStanzas) return `has ${stanzas.length} recipient stanzas; kmsecret writes at most ${maxAgeStanzas}`;
       return undefined;
+    },
+    keyIdProblem: (keyId, wrapped) => {
+      const listed = ageRecipients(keyId).length;
+      const stanzas = ageStanzas(wrapped)?.length ?? 0;
+      return listed === stanzas
+        ? undefined
+        : `its header lists ${listed} recipient${listed === 1 ? '' : 's'}, but its data key is encrypted to ${stanzas}: the header was edited`;
     },
     async load(settings) {
       const { AgeProvider } = await import('./age.js');

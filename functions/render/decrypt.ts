@@ -51,7 +51,7 @@ export async function decrypt(values: readonly PlannedValue[], keys: KeyService)
     errors.push(
       new KmsecretError(
         (errors[0] as KmsecretError).category,
-        `${skipped} more data key${skipped === 1 ? ' was' : 's were'} not tried after the failure${errors.length === 1 ? '' : 's'} above`,
+        `${skipped} more data key${skipped === 1 ? ' was' : 's were'} not unwrapped: the run stopped at the failure${errors.length === 1 ? '' : 's'} above`,
       ),
     );
   }

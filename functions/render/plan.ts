@@ -10,6 +10,7 @@ import { type ErrorPlace, type KmsecretError, inputError } from '../errors.js';
 import { annotationsOf, resourceRef } from '../k8s/resource.js';
 import { fieldPath, type PathSegment, strings } from '../krm/fields.js';
 import type { SourceItem } from '../krm/resource-list.js';
+import { usesMergeKeys } from '../krm/yaml.js';
 import type { RenderConfig } from '../model/config.js';
 import { isKmsSecret } from '../model/kmssecret.js';
 import { looksLikeToken } from '../token/token.js';
@@ -34,13 +35,13 @@ export interface Plan {
 /** Could this chunk hold anything of ours? Only those are parsed at all.
  *  A YAML escape could spell a marker without its letters, so escapes count too. */
 export function mayConcern(text: string, prefixes: readonly string[]): boolean {
-  return /kmsecret|kmssecret|\\[xuU\r\n]/i.test(text) || prefixes.some((p) => text.includes(p));
+  return /kmsecret|kmssecret|\\[xuU\r\n]|!!binary|:binary\b/i.test(text) || prefixes.some((p) => text.includes(p));
 }
 
 /** Must this item be read, or can an unreadable one pass through? A token (or what may be one)
  *  must never reach the cluster unread. */
 function mustRead(text: string): boolean {
-  return /kmsecret:|kind:\s*["']?KmsSecret|\\[xuU]/.test(text);
+  return /kmsecret:|kind:\s*["']?KmsSecret|\\[xuU]|!!binary|:binary\b/.test(text);
 }
 
 /** A token anywhere we do not decrypt would reach the cluster still encrypted: refuse it. */
@@ -48,7 +49,7 @@ function strayTokens(text: string, value: Record<string, unknown>, planned: Read
   // Walking every string is the slow part of planning; when the text holds no more token
   // starts than the fields already planned, there is nothing else to find (unless an escape
   // or an alias could make a string that the text does not spell out).
-  if ((text.match(/kmsecret:/g)?.length ?? 0) <= planned.size && !/\\[xuU\r\n]|[&*]/.test(text)) return;
+  if ((text.match(/kmsecret:/g)?.length ?? 0) <= planned.size && !/\\[xuU\r\n]|[&*]|binary/.test(text)) return;
   for (const [path, s] of strings(value)) {
     if (!looksLikeToken(s)) continue;
     const field = fieldPath(path as PathSegment[]);
@@ -92,6 +93,16 @@ export function plan(items: readonly SourceItem[], config: RenderConfig, policy:
       continue;
     }
     const place = { resource: resourceRef(value), ...item.file() };
+    if ((isKmsSecret(value) || mayHoldEnvValues(item.text, config.env.prefixes)) && usesMergeKeys(item.parsed)) {
+      errors.push(
+        inputError(
+          'uses a YAML merge key (<<), which YAML readers resolve differently (kpt keeps it, kubectl applies it)',
+          place,
+          'write the merged fields out in the resource itself',
+        ),
+      );
+      continue;
+    }
     const planned = new Set<string>();
     if (isKmsSecret(value)) {
       const conversion = planKmsSecret(value, item, policy, errors);

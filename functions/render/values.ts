@@ -37,5 +37,5 @@ export function unwrapOf(value: PlannedValue): UnwrapRequest {
 
 /** Values with equal ids share one provider call. */
 export function unwrapIdOf(value: PlannedValue): string {
-  return unwrapId(unwrapOf(value), value.form === 'shush' ? value.ciphertextText : value.token.wrappedKeyText);
+  return unwrapId(unwrapOf(value));
 }

@@ -191,6 +191,11 @@ export function sealedPart(text: string): string {
   return text.slice(text.lastIndexOf(':') + 1);
 }
 
+/** The wrapped data key's field as written: equal for two tokens of the same data key. */
+export function wrappedPart(text: string): string {
+  return text.split(':')[4] ?? '';
+}
+
 export function isTokenProblem(value: Token | TokenProblem): value is TokenProblem {
   return 'problem' in value;
 }

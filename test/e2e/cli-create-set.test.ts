@@ -163,8 +163,12 @@ ${tokens}`;
     expect(await renderFile(file)).toEqual({ B_KEY: 'bee', D_KEY: 'dee', E_KEY: 'from-stdin-value' });
   });
 
-  it("without the identity, encrypts for the file's recipients under a new data key, and says so", async () => {
-    const result = await runCli(['set', file, 'D_KEY=changed-blind'], { env: cleanEnv({ HOME: dir, XDG_CONFIG_HOME: join(dir, 'none') }) });
+  it("without the identity, encrypts for the recipients you name (not the file's unauthenticated list) under a new data key, and says so", async () => {
+    const blind = cleanEnv({ HOME: dir, XDG_CONFIG_HOME: join(dir, 'none') });
+    const refused = await runCli(['set', file, 'D_KEY=changed-blind'], { env: blind });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/its tokens name a recipient that none of your identities is[\s\S]*hint: pass --key/);
+    const result = await runCli(['set', file, 'D_KEY=changed-blind', '--key', recipient], { env: blind });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(
       /^note: could not open the existing values \(no age identity: .*\); the given keys were encrypted again\n.*D_KEY \(rewritten\)/,
@@ -185,7 +189,7 @@ ${tokens}`;
 
 describe('with AWS KMS', () => {
   const kms = useKmsServer();
-  it('create costs one GenerateDataKey; set a new key one GenerateDataKey and no Decrypt; rotate --rekey merges them', async () => {
+  it('create costs one GenerateDataKey; set a new key one Decrypt (verifying the key) and one GenerateDataKey; rotate --rekey merges them', async () => {
     kms.server().createKey({ alias: 'alias/team-a' });
     const awsFile = join(dir, 'aws.kmsecret.yaml');
     const aws = awsEnv(kms.server().endpoint);
@@ -199,7 +203,8 @@ describe('with AWS KMS', () => {
     kms.server().reset();
     const set = await runCli(['set', awsFile, 'D=4'], { env: aws });
     expect(set.code, set.stderr).toBe(0);
-    expect(kms.server().count('Decrypt')).toBe(0);
+    // One Decrypt verifies the key the file's tokens name (KMS checks the key id); one new data key.
+    expect(kms.server().count('Decrypt')).toBe(1);
     expect(kms.server().count('GenerateDataKey')).toBe(1);
     kms.server().reset();
     expect(await renderFile(awsFile, aws)).toEqual({ A: '1', B: '2', C: '3', D: '4' });

@@ -7,6 +7,7 @@ import { ageKey, type AgeKey, kmsSecretYaml, sealerFor } from '../helpers/fixtur
 import { awsEnv, useKmsServer } from '../helpers/kms.js';
 import { expectNoPlaintext } from '../helpers/leaks.js';
 import { decodeData, parseList, resourceList, yaml } from '../helpers/resource-list.js';
+import { tempDir } from '../helpers/tmp.js';
 import { cleanEnv, runCli, runFn, type RunResult } from '../helpers/run.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -175,6 +176,20 @@ describe('the output mode', () => {
     );
   });
 
+  it("a field path given for every kind visits a built-in kind's pod spec once, not twice", async () => {
+    const t = await envTokens('team-a', 'web', values);
+    const deployment = workload('Deployment', 'web', [{ name: 'ACCESS_TOKEN', value: t.ACCESS_TOKEN as string }]);
+    for (const output of ['secretRef', 'inline']) {
+      const config = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  envFieldPaths: spec.template.spec\n  envOutput: ${output}\n`;
+      const result = await runFn(resourceList([yaml(deployment)], config), cleanEnv(key.env));
+      expect(result.code, result.stderr).toBe(0);
+      const items = parseList(result.stdout).items as Doc[];
+      const env = podSpecOf(items[0] as Doc).containers[0].env[1];
+      if (output === 'inline') expect(env).toEqual({ name: 'ACCESS_TOKEN', value: values.ACCESS_TOKEN });
+      else expect(decodeData(items[1] as Doc)[env.valueFrom.secretKeyRef.key]).toBe(values.ACCESS_TOKEN);
+    }
+  });
+
   it('passes a workload with no encrypted value through byte for byte', async () => {
     const plain =
       '# untouched\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: plain # keep\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - {name: A, value: "0755"}\n';
@@ -308,9 +323,10 @@ describe('kmsecret encrypt-value', () => {
     expect(podSpecOf(parseList(rendered.stdout).items[0] as Doc).containers[0].env[1].value).toBe('from-stdin');
   });
 
+  const envFileDir = tempDir();
   it('encrypts a whole env file under one data key, as env entries to paste', async () => {
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
-    const dir = mkdtempSync('/tmp/kmsecret-ev-');
+    const { writeFileSync } = await import('node:fs');
+    const dir = envFileDir;
     writeFileSync(`${dir}/app.env`, 'A=1\nB=2\n');
     const result = await runCli(['encrypt-value', '--key', key.recipient, '-n', 'team-a', '--workload', 'web', '--from-env-file', `${dir}/app.env`]);
     expect(result.code, result.stderr).toBe(0);

@@ -238,7 +238,12 @@ describeWith(['kubectl'], 'examples/iam', () => {
       writeFileSync(prodFile, readFileSync(join(examples, 'aws-kms-kustomize', 'overlays', 'prod', 'shop-secrets.kmsecret.yaml'), 'utf8'));
       const dev = { ...env, AWS_ACCESS_KEY_ID: 'shop-developers' };
       server.reset();
-      const set = await runCli(['set', prodFile, 'NEW_FLAG=on'], { env: dev });
+      // A developer who may not decrypt cannot have the file's key verified: they say which key.
+      const unverified = await runCli(['set', prodFile, 'NEW_FLAG=on'], { env: dev });
+      expect(unverified.code).toBe(2);
+      expect(unverified.stderr).toMatch(/the key its tokens name could not be verified \(AWS denied kms:Decrypt/);
+      server.reset();
+      const set = await runCli(['set', prodFile, 'NEW_FLAG=on', '--key', 'alias/shop-prod'], { env: dev });
       expect(set.code, set.stderr).toBe(0);
       expect(set.stderr).toMatch(/NEW_FLAG \(added\)/);
       // The new value has a data key of its own, made by this run: no Decrypt was asked for.

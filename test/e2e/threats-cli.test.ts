@@ -107,6 +107,46 @@ describe('the data-key trap: whoever made a data key cannot read what is added t
   });
 });
 
+describe("a token's key id is not authenticated: the CLI never seals new values for it on the file's word", () => {
+  /** The attack: a pull request edits only the headers, adding the attacker as a recipient. */
+  const repoint = (text: string, extra: string) =>
+    text.replace(/kmsecret:v2:age:([A-Za-z0-9_-]+)/g, (_, header: string) => {
+      const json = JSON.parse(Buffer.from(header, 'base64url').toString()) as { keyId: string };
+      return `kmsecret:v2:age:${Buffer.from(JSON.stringify({ ...json, keyId: `${json.keyId},${extra}` })).toString('base64url')}`;
+    });
+
+  it('set, edit and rotate --rekey refuse a recipient list naming someone not you; diff and check say the header was edited', async () => {
+    const mallory = (await runCli(['keygen'], { env })).stderr.match(/age1\S+/)?.[0] as string;
+    const file = join(dir, 'repointed.kmsecret.yaml');
+    expect((await runCli(['create', 'repointed', '-n', 'team-a', '--key', recipient, '--from-literal', 'DB=hunter2-secret', '-o', file], { env })).code).toBe(
+      0,
+    );
+    const original = join(dir, 'repointed.orig.yaml');
+    writeFileSync(original, readFileSync(file, 'utf8'));
+    writeFileSync(file, repoint(readFileSync(file, 'utf8'), mallory));
+    const before = readFileSync(file, 'utf8');
+
+    const set = await runCli(['set', file, 'NEW=added-later'], { env });
+    const rekey = await runCli(['rotate', '--rekey', file], { env });
+    const { script } = editorScript(dir, 'repointed', [{ replace: [['hunter2-secret', 'changed']] }]);
+    const edit = await runCli(['edit', file], { env: { ...env, EDITOR_SCRIPT: script } });
+    for (const result of [set, rekey, edit]) {
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(/its tokens name a recipient that none of your identities is[\s\S]*hint: pass --key/);
+      expectNoPlaintext(result.stdout + result.stderr, ['hunter2-secret', 'added-later']);
+    }
+    expect(readFileSync(file, 'utf8')).toBe(before);
+
+    const diffed = await runCli(['diff', original, file], { env });
+    expect(diffed.stdout).toMatch(/! DB \(header edited: same data key and value under another key id; kmsecret never writes this\)/);
+    const checked = await runCli(['check', file], { env });
+    expect(checked.code).toBe(3);
+    expect(checked.stdout).toMatch(/data\.DB: value's token: its header lists 2 recipients, but its data key is encrypted to 1: the header was edited/);
+    // Naming the recipients yourself works, and Mallory is not among them.
+    expect((await runCli(['set', file, 'NEW=added-later', '--key', recipient], { env })).code).toBe(0);
+  });
+});
+
 /** A token of format v1 (kmsecret 0.1), sealed the way 0.1 sealed it. */
 async function v1Token(
   binding: { scope: string; namespace: string; name: string; key: string },
@@ -251,6 +291,22 @@ describe('smaller leaks', () => {
     const { script } = editorScript(dir, 'stale', [{}]);
     expect((await runCli(['edit', file], { env: { ...env, EDITOR_SCRIPT: script } })).code).toBe(0);
     expect(existsSync(stale)).toBe(false);
+  });
+
+  it('check follows kustomizations only inside their repository: a pull request cannot make it quote files elsewhere', async () => {
+    const repo = join(dir, 'repo');
+    const outside = join(dir, 'outside');
+    mkdirSync(join(repo, 'app'), { recursive: true });
+    mkdirSync(outside, { recursive: true });
+    await run('git', ['init', '-q', repo]);
+    writeFileSync(join(outside, 'kustomization.yaml'), 'resources:\n- private.yaml\n');
+    writeFileSync(
+      join(outside, 'private.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  OUTSIDE_PRIVATE_NAME: a\n  OUTSIDE_PRIVATE_NAME: b\n',
+    );
+    writeFileSync(join(repo, 'app', 'kustomization.yaml'), `namespace: team-a\nresources:\n- ../../outside\n- ${outside}\n`);
+    const checked = await runCli(['check', join(repo, 'app')], { env });
+    expect(checked.stdout + checked.stderr).not.toMatch(/OUTSIDE_PRIVATE_NAME|private\.yaml/);
   });
 
   it('no message holds a raw control character or a line that starts a CI command', async () => {

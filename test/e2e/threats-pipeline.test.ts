@@ -87,6 +87,32 @@ describeWith(['kpt'], "kpt's write-back cannot be made to put plaintext into the
     unchanged(pkg, before);
   });
 
+  it('a YAML merge key, which kpt keeps and kubectl applies differently, is refused in what kmsecret changes', async () => {
+    const t = await envTokens(key.provider, key.recipient, { workload: 'web', namespace: 'team-a', values: { API_TOKEN: 'merge-s3cr3t' } });
+    const pkg = join(root, 'merge');
+    writeFiles(pkg, {
+      Kptfile: 'apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: merge\n',
+      'web.yaml': `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\n  <<: {namespace: team-b}\n  annotations:\n    kmsecret.dev/env-output: inline\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: x\n        env:\n        - name: API_TOKEN\n          value: ${t.API_TOKEN}\n`,
+    });
+    const result = await kpt(['fn', 'eval', pkg, '--exec', 'kmsecret-fn', '-o', 'stdout', '--truncate-output=false'], { KMSECRET_NAMESPACES: 'team-a' });
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/uses a YAML merge key \(<<\)/);
+    expectNoPlaintext(result.stdout + result.stderr, ['merge-s3cr3t']);
+  });
+
+  it('a token hidden in a !!binary scalar is found, by the render and by the guard', async () => {
+    const token = /DB_PASSWORD: (\S+)/.exec(secretFile)?.[1] as string;
+    const hidden = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hidden\n  namespace: team-a\ndata:\n  x: !!binary ${Buffer.from(token).toString('base64')}\n`;
+    const pkg = join(root, 'binary');
+    writeFiles(pkg, { Kptfile: 'apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: binary\n', 'cm.yaml': hidden });
+    const result = await kpt(['fn', 'eval', pkg, '--exec', 'kmsecret-fn', '-o', 'stdout', '--truncate-output=false']);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/holds a kmsecret token where kmsecret-fn does not decrypt/);
+    const guard = await runCli(['check', '--rendered', '-'], { env, stdin: hidden });
+    expect(guard.code).toBe(3);
+    expect(guard.stdout).toMatch(/ConfigMap team-a\/hidden data\.x: a kmsecret token is in the rendered output/);
+  });
+
   it('under kpt, a hand-written previousNames never renames a binding', async () => {
     const pkg = join(root, 'prev');
     writeFiles(pkg, {
@@ -138,6 +164,25 @@ describeWith(['kubectl'], 'kubectl kustomize', () => {
     // The same base without a moving overlay passes both.
     const fine = await kustomize(join(dir, 'base'));
     expect((await checkRendered(fine.stdout)).code).toBe(0);
+  });
+
+  it('an overlay that also rewrites the bound-namespace annotation still fails the guard where the pipeline sets KMSECRET_NAMESPACES', async () => {
+    const dir = join(root, 'spoofed');
+    writeFiles(dir, {
+      'base/kustomization.yaml': 'generators:\n- app-secrets.kmsecret.yaml\n',
+      'base/app-secrets.kmsecret.yaml': secretFile,
+      'overlay/kustomization.yaml': 'namespace: team-b\ncommonAnnotations:\n  kmsecret.dev/bound-namespace: team-b\nresources:\n- ../base\n',
+    });
+    const rendered = await kustomize(join(dir, 'overlay'));
+    expect(rendered.code, rendered.stderr).toBe(0);
+    // The annotation alone is fooled (it catches mistakes) …
+    expect((await checkRendered(rendered.stdout)).code).toBe(0);
+    // … the pipeline's allowlist is not.
+    const guard = await runCli(['check', '--rendered', '-'], { env: { ...env, KMSECRET_NAMESPACES: 'team-a' }, stdin: rendered.stdout });
+    expect(guard.code).toBe(3);
+    expect(guard.stdout).toMatch(
+      /Secret team-b\/app-secrets-\S+ metadata\.namespace: is rendered into namespace team-b, which this pipeline does not allow \(KMSECRET_NAMESPACES=team-a\)/,
+    );
   });
 
   it('a transformer in a base whose Secret an overlay moves is caught the same way', async () => {

@@ -16,7 +16,7 @@ import { awsEnv, useKmsServer } from '../helpers/kms.js';
 import { expectNoBytes, expectNoPlaintext } from '../helpers/leaks.js';
 import { binDir, readTree, writeFiles } from '../helpers/packages.js';
 import { parseList, resourceList, yaml } from '../helpers/resource-list.js';
-import { run, runFn, type RunResult } from '../helpers/run.js';
+import { run, runCli, runFn, type RunResult } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
 import { describeWith } from '../helpers/tools.js';
 
@@ -310,7 +310,10 @@ describe('a repository cannot make the pipeline call KMS more, or elsewhere', ()
   it('stops after a handful of refused data keys instead of asking for every one', async () => {
     const docs = await many(20, 'team-b');
     kms.server().reset();
-    refused(await runFn(resourceList(docs), as('team-a-ci', { KMSECRET_CONCURRENCY: '1' })), /AWS denied kms:Decrypt[\s\S]*15 more data keys were not tried/);
+    refused(
+      await runFn(resourceList(docs), as('team-a-ci', { KMSECRET_CONCURRENCY: '1' })),
+      /AWS denied kms:Decrypt[\s\S]*15 more data keys were not unwrapped/,
+    );
     expect(kms.server().count('Decrypt')).toBe(5);
   });
 
@@ -339,6 +342,31 @@ describe('a repository cannot make the pipeline call KMS more, or elsewhere', ()
       await runFn(resourceList([deployment('team-a', [{ name: 'KMS_ENCRYPTED_X', value: blob }])]), as('argocd', { KMSECRET_KMS_KEYS: keyArn })),
       /the value was encrypted under the key arn:\S+, which is not in KMSECRET_KMS_KEYS: this pipeline does not use it \(the answer was discarded\)/,
     );
+  });
+});
+
+describe("a key id in a token is not the pipeline's or the developer's word", () => {
+  it("set seals a new value only for a key KMS has verified against the file's data key, or the one you name", async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tempDir(), 'repoint-'));
+    const mine = await kmsSecretYaml(provider, 'alias/shared', { name: 'app', namespace: 'team-a', data: { A: aSecret } });
+    // The pull request re-points every header at a key its author controls.
+    const file = join(dir, 'app.kmsecret.yaml');
+    writeFileSync(
+      file,
+      mine.replace(
+        /kmsecret:v2:aws:([A-Za-z0-9_-]+)/g,
+        (_, h: string) => `kmsecret:v2:aws:${Buffer.from(Buffer.from(h, 'base64url').toString().replace(keyArn, otherKeyArn)).toString('base64url')}`,
+      ),
+    );
+    kms.server().reset();
+    const developer = as('team-a-ci', { HOME: dir });
+    const set = await runCli(['set', file, 'STRIPE_KEY=sk_live_value'], { env: developer, stdin: '' });
+    expect(set.code).toBe(2);
+    expect(set.stderr).toMatch(/the key its tokens name could not be verified/);
+    expect(kms.server().count('GenerateDataKey')).toBe(0);
+    expect(readFileSync(file, 'utf8')).not.toMatch(/sk_live/);
   });
 });
 

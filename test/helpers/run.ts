@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { scratchRoot } from './tmp.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const fnBin = join(repoRoot, 'dist', 'kmsecret-fn.mjs');
@@ -29,6 +30,7 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   }
   return {
     ...env,
+    TMPDIR: scratchRoot(),
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_EC2_METADATA_DISABLED: 'true',

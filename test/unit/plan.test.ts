@@ -1,0 +1,74 @@
+// The planner (functions/render/plan.ts): pure, so what it finds — and therefore
+// how many provider calls a render makes — is tested without any key.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { KmsecretError } from '../../functions/errors.js';
+import { readStream } from '../../functions/krm/resource-list.js';
+import { defaultEnv, type RenderConfig } from '../../functions/model/config.js';
+import { plan, type Plan } from '../../functions/render/plan.js';
+import { unwrapIdOf } from '../../functions/render/values.js';
+import { ageKey, type AgeKey, envTokens, kmsSecretYaml } from '../helpers/fixtures.js';
+
+const config: RenderConfig = { mode: 'decrypt', concurrency: 16, timeoutMs: 30_000, env: defaultEnv };
+let key: AgeKey;
+let secret: string;
+let other: string;
+let workload: string;
+beforeAll(async () => {
+  key = await ageKey();
+  secret = await kmsSecretYaml(key.provider, key.recipient, { name: 'app', namespace: 'team-a', data: { A: 'a', B: 'b' } });
+  other = await kmsSecretYaml(key.provider, key.recipient, { name: 'other', namespace: 'team-a', data: { C: 'c' } });
+  const t = await envTokens(key.provider, key.recipient, { workload: 'web', namespace: 'team-a', values: { T: 't', U: 'u' } });
+  workload = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - name: T\n          value: ${t.T}\n        - name: U\n          value: ${t.U}\n        - name: PLAIN\n          value: x\n`;
+});
+
+const planOf = (docs: string[], policy = { orchestrator: 'kustomize' as const }) => plan(readStream(docs.join('---\n')), config, policy);
+const ok = (result: Plan | KmsecretError[]): Plan => {
+  if (Array.isArray(result)) throw new Error(result.map((e) => e.message).join('; '));
+  return result;
+};
+
+describe('plan', () => {
+  it('finds every value, and one provider call per data key among them', () => {
+    const p = ok(planOf([secret, other, workload, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n']));
+    expect(p.conversions.map((c) => c.values.map((v) => v.key))).toEqual([['A', 'B'], ['C']]);
+    expect(p.workloads.map((w) => w.values.map((v) => v.name))).toEqual([['T', 'U']]);
+    expect(p.values).toHaveLength(5);
+    expect(new Set(p.values.map(unwrapIdOf)).size).toBe(3);
+  });
+
+  it('parses only what could concern it, and passes what it cannot read when it holds nothing of ours', () => {
+    const items = readStream(
+      ['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: dup, name: dup}\n', 'kind: Thing\nnote: KMS_ENCRYPTED_ in a comment\nx: [unclosed\n', secret].join(
+        '---\n',
+      ),
+    );
+    const p = ok(plan(items, config, { orchestrator: 'kustomize' }));
+    expect(items.map((i) => i.isParsed)).toEqual([false, false, true]);
+    expect(p.values).toHaveLength(2);
+  });
+
+  it('refuses an unreadable item that could hold a token, and a token where nothing decrypts it', () => {
+    const errors = planOf([
+      'kind: Thing\nx: [kmsecret:v2:age:x, unclosed\n',
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  A: ${/A: (\S+)/.exec(secret)?.[1]}\n`,
+    ]) as KmsecretError[];
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/is not valid YAML/), 'holds a kmsecret token where kmsecret-fn does not decrypt']);
+  });
+
+  it('refuses values outside KMSECRET_NAMESPACES, and with an empty list, every value', () => {
+    expect(ok(planOf([secret], { orchestrator: 'kustomize', allowedNamespaces: ['team-a'] } as never)).values).toHaveLength(2);
+    expect((planOf([secret], { orchestrator: 'kustomize', allowedNamespaces: ['team-b'] } as never) as KmsecretError[]).map((e) => e.category)).toEqual([
+      'decrypt',
+      'decrypt',
+    ]);
+    expect(planOf([secret], { orchestrator: 'kustomize', allowedNamespaces: [] } as never)).toHaveLength(2);
+  });
+
+  it("drops kustomize's copy of a generator's own config", () => {
+    const config2 = { ...config, generator: (readStream(secret)[0] as ReturnType<typeof readStream>[number]).parsed.value };
+    const copy = secret.replace('metadata:\n', 'metadata:\n  annotations:\n    config.kubernetes.io/local-config: "true"\n');
+    const p = ok(plan(readStream(copy), config2, { orchestrator: 'kustomize' }));
+    expect(p.drop.size).toBe(1);
+    expect(p.conversions).toHaveLength(1);
+  });
+});
