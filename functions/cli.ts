@@ -37,6 +37,40 @@ Run \`kmsecret COMMAND --help\` for a command's flags and an example.
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 decryption refused, 5 KMS unavailable.`;
 }
 
+/** One line from the terminal with echo off, as `read -s` and ssh's password prompt: the
+ *  value is never on the screen (nor in a terminal's scrollback or a screen recording). */
+function promptHidden(prompt: string, stderr: (text: string) => void): Promise<Uint8Array> {
+  const stdin = process.stdin;
+  stdin.setRawMode(true);
+  // Raw mode is on before the prompt shows: nothing typed after it is echoed.
+  stderr(prompt);
+  return new Promise((resolve) => {
+    let bytes: number[] = [];
+    const finish = (interrupted: boolean) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      stderr('\n');
+      // Ctrl-C: end the way Ctrl-C ends a program (status 130), nothing written.
+      if (interrupted) process.kill(process.pid, 'SIGINT');
+      else resolve(new Uint8Array(bytes));
+    };
+    const onData = (chunk: Buffer) => {
+      for (const byte of chunk) {
+        if (byte === 0x0d || byte === 0x0a || byte === 0x04) return finish(false);
+        if (byte === 0x03) return finish(true);
+        if (byte === 0x15) bytes = [];
+        else if (byte === 0x7f || byte === 0x08) {
+          // Remove one character: a UTF-8 lead byte and its continuation bytes.
+          while (bytes.length > 0 && ((bytes.pop() as number) & 0xc0) === 0x80);
+        } else bytes.push(byte);
+      }
+    };
+    stdin.on('data', onData);
+    stdin.resume();
+  });
+}
+
 function processIo(): Io {
   return {
     env: process.env,
@@ -44,6 +78,7 @@ function processIo(): Io {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     stdinIsTTY: Boolean(process.stdin.isTTY),
+    promptHidden: (prompt) => promptHidden(prompt, (text) => process.stderr.write(text)),
     async readStdin() {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -22,12 +22,12 @@ try {
   const keyFile = join(work, 'age.key');
   const env = { KMSECRET_AGE_KEY_FILE: keyFile, KUSTOMIZE_PLUGIN_HOME: join(work, 'plugins') };
 
-  say('$ kmsecret keygen -o age.key');
-  kmsecret(['keygen', '-o', keyFile]);
+  say('$ kmsecret keygen -w age.key');
+  kmsecret(['keygen', '-w', keyFile]);
   const recipient = /# public key: (\S+)/.exec(readFileSync(keyFile, 'utf8'))[1];
 
-  say(`$ kmsecret create app-secrets -n quickstart --key ${recipient.slice(0, 12)}… --from-env-file demo.env -o app-secrets.kmsecret.yaml`);
-  kmsecret(['create', 'app-secrets', '-n', 'quickstart', '--key', recipient, '--from-env-file', 'demo.env', '-o', 'app-secrets.kmsecret.yaml']);
+  say(`$ kmsecret create app-secrets -n quickstart --key ${recipient.slice(0, 12)}… --from-env-file demo.env -w app-secrets.kmsecret.yaml`);
+  kmsecret(['create', 'app-secrets', '-n', 'quickstart', '--key', recipient, '--from-env-file', 'demo.env', '-w', 'app-secrets.kmsecret.yaml']);
   process.stderr.write(readFileSync(join(work, 'app-secrets.kmsecret.yaml'), 'utf8').replace(/(kmsecret:v1:age:\S{24})\S+/g, '$1…'));
 
   say('$ kmsecret install-plugin');

@@ -1,6 +1,6 @@
 // A small flag parser with kubectl's conventions: --flag value, --flag=value,
 // -n value, repeatable flags, booleans, and `--` to end the flags.
-import { usageError } from '../errors.js';
+import { quoteArgument, usageError } from '../errors.js';
 
 export interface FlagSpec {
   type: 'string' | 'boolean';
@@ -34,6 +34,10 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, command: st
     const raw = eq === -1 ? arg : arg.slice(0, eq);
     const name = raw.startsWith('--') ? raw.slice(2) : byShort.get(raw.slice(1));
     const spec = name === undefined ? undefined : specs[name];
+    if ((raw === '-o' || raw === '--output') && !spec && specs['output-file']) {
+      // age-keygen's and sops' habit: -o FILE. In kmsecret, as in kubectl, -o is a format.
+      throw usageError(`${command} has no output formats: -o/--output names a format in kmsecret, as in kubectl`, `write a file with ${writeFlag}`);
+    }
     if (name === undefined || !spec) throw usageError(`unknown flag ${raw}`, help);
     if (spec.type === 'boolean') {
       if (eq !== -1) throw usageError(`${raw} takes no value`, help);
@@ -53,6 +57,35 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, command: st
     out.strings.set(name, values);
   }
   return out;
+}
+
+/** The one flag every command that writes a file takes for it (kubeseal's -w). */
+export const writeFlag = '--output-file FILE (-w FILE)';
+export const outputFileFlag: FlagSpec = { type: 'string', short: 'w' };
+export const outputFlag: FlagSpec = { type: 'string', short: 'o' };
+
+/**
+ * The output format, as kubectl's -o: one of `formats` (the first is the default). A value
+ * that is not a format is a usage error, never a file name: `-o json` must not write a file
+ * named json. `alias` is an older name of the same flag (decrypt --format).
+ */
+export function outputFormat<F extends string>(args: ParsedArgs, formats: readonly F[], writes: boolean, alias?: string): F {
+  const given = one(args, 'output');
+  const old = alias ? one(args, alias) : undefined;
+  if (given !== undefined && old !== undefined) throw usageError(`-o/--output and --${alias} are the same flag: give one`);
+  const value = given ?? old;
+  if (value === undefined) return formats[0] as F;
+  if ((formats as readonly string[]).includes(value)) return value as F;
+  const flagName = given !== undefined ? '-o/--output' : `--${alias}`;
+  const looksLikeFile = /[/.\\]/.test(value) || value === '';
+  throw usageError(
+    `${flagName} takes a format: ${formats.join(', ')} (got ${value === '' ? 'nothing' : quoteArgument(value)})`,
+    looksLikeFile
+      ? writes
+        ? `-o is the output format, as in kubectl; write a file with ${writeFlag}`
+        : '-o is the output format, as in kubectl; to keep the output, redirect it: > FILE'
+      : undefined,
+  );
 }
 
 export function one(args: ParsedArgs, name: string): string | undefined {

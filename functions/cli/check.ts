@@ -7,7 +7,7 @@ import { checkSource } from '../check/source.js';
 import { defaultEnv } from '../model/config.js';
 import { decrypt } from '../render/decrypt.js';
 import type { PlannedValue } from '../render/values.js';
-import { all, flag, one } from './args.js';
+import { all, flag, outputFlag, outputFormat } from './args.js';
 import type { Command, Context } from './command.js';
 import { readText } from './files.js';
 
@@ -91,12 +91,10 @@ Examples:
     rendered: { type: 'boolean' },
     'allow-placeholder': { type: 'boolean' },
     prefix: { type: 'string', repeat: true },
-    output: { type: 'string', short: 'o' },
+    output: outputFlag,
   },
   async run(args, ctx) {
-    const format = one(args, 'output') ?? 'text';
-    if (format !== 'text' && format !== 'json') throw usageError('-o/--output takes text or json');
-    const json = format === 'json';
+    const json = outputFormat(args, ['text', 'json'] as const, false) === 'json';
     if (flag(args, 'rendered')) {
       const sources = args.positional.length > 0 ? args.positional : ['-'];
       const errors: KmsecretError[] = [];

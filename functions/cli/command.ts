@@ -14,6 +14,8 @@ export interface Io {
   stderr(text: string): void;
   readStdin(): Promise<Uint8Array>;
   stdinIsTTY: boolean;
+  /** At a terminal: `prompt` on stderr, then one line read without echoing it (Enter ends it). */
+  promptHidden(prompt: string): Promise<Uint8Array>;
 }
 
 export interface Context extends Io {

@@ -2,9 +2,10 @@ import { inputError, usageError } from '../errors.js';
 import { writeStream } from '../krm/resource-list.js';
 import { parseChunk } from '../krm/yaml.js';
 import type { SecretObject } from '../render/apply.js';
-import { flag, one } from './args.js';
+import { flag, one, outputFileFlag, outputFlag, outputFormat } from './args.js';
 import type { Command } from './command.js';
-import { writeFileAtomic } from './files.js';
+import { checkOutputFile, writeFileAtomic } from './files.js';
+import { requireName } from './keys.js';
 import { fileItems, renderItems } from './render-file.js';
 
 const formats = ['yaml', 'json', 'env'] as const;
@@ -16,10 +17,10 @@ type Format = (typeof formats)[number];
 export function envLine(key: string, value: Uint8Array): string {
   const text = Buffer.from(value).toString('utf8');
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-    throw inputError('--format env: a key is not a shell variable name', {}, 'use --format yaml or json for Secrets with keys such as tls.crt');
+    throw inputError('-o env: a key is not a shell variable name', {}, 'use -o yaml or -o json for Secrets with keys such as tls.crt');
   }
   if (!Buffer.from(text, 'utf8').equals(Buffer.from(value)) || text.includes('\0')) {
-    throw inputError(`--format env: the value of ${key} is binary, which a shell variable cannot hold`, {}, 'use --format yaml or json');
+    throw inputError(`-o env: the value of ${key} is binary, which a shell variable cannot hold`, {}, 'use -o yaml or -o json');
   }
   const plain = /^[A-Za-z0-9_./:@%+,=-]*$/.test(text);
   return `${key}=${plain ? text : `'${text.replace(/'/g, "'\\''")}'`}\n`;
@@ -28,28 +29,42 @@ export function envLine(key: string, value: Uint8Array): string {
 export const decrypt: Command = {
   name: 'decrypt',
   summary: 'print the plain Secret(s) of a file, for debugging',
-  help: `Usage: kmsecret decrypt FILE [--format yaml|json|env] [--name NAME] [-o OUT [--force]]
+  help: `Usage: kmsecret decrypt FILE [-o yaml|json|env] [--name NAME] [-w OUT [--force]]
 
 Renders FILE the way kmsecret-fn would (every KmsSecret becomes its Secret,
 encrypted env values are decrypted) and prints the result. Needs the
-credentials that can decrypt it. Plaintext goes only where you send it: -o
-writes a new file with mode 0600 and refuses to replace one without --force.
+credentials that can decrypt it. Plaintext goes only where you send it:
+--output-file writes a new file with mode 0600 and refuses to replace one
+without --force.
 
 Flags:
-      --format FORMAT   yaml (default): the rendered resources; json: the same as JSON;
-                        env: KEY=VALUE lines of one KmsSecret
-      --name NAME       with --format env, the KmsSecret to print when FILE holds several
-  -o, --output OUT      write OUT instead of stdout
-      --force           replace OUT
+  -o, --output FORMAT       yaml (default): the rendered resources; json: the same as JSON;
+                            env: KEY=VALUE lines of one Secret, safe to source in a shell
+                            (--format FORMAT is the older name of this flag)
+      --name NAME           with -o env, the Secret to print when FILE holds several
+  -w, --output-file OUT     write OUT (mode 0600) instead of stdout
+      --force               replace OUT
 
 Example:
-  kmsecret decrypt overlays/prod/app-secrets.kmsecret.yaml --format env`,
-  flags: { format: { type: 'string' }, name: { type: 'string' }, output: { type: 'string', short: 'o' }, force: { type: 'boolean' } },
+  kmsecret decrypt overlays/prod/app-secrets.kmsecret.yaml -o env`,
+  flags: {
+    output: outputFlag,
+    format: { type: 'string' },
+    name: { type: 'string' },
+    'output-file': outputFileFlag,
+    force: { type: 'boolean' },
+  },
   async run(args, ctx) {
     const [file, ...rest] = args.positional;
     if (!file || rest.length > 0) throw usageError('decrypt takes one FILE');
-    const format = (one(args, 'format') ?? 'yaml') as Format;
-    if (!formats.includes(format)) throw usageError(`--format ${format} is not one of ${formats.join(', ')}`);
+    const format: Format = outputFormat(args, formats, true, 'format');
+    const name = one(args, 'name');
+    if (name !== undefined) {
+      requireName(name, '--name');
+      if (format !== 'env') throw usageError('--name picks the Secret for -o env', 'yaml and json print every resource of FILE');
+    }
+    const output = one(args, 'output-file');
+    if (output !== undefined) checkOutputFile(output, ctx.cwd, { replace: flag(args, 'force') });
     const outcome = await renderItems(fileItems(file, ctx), ctx);
     let text: string;
     if (format === 'yaml') text = writeStream(outcome.output);
@@ -60,9 +75,13 @@ Example:
       );
       if (format === 'json') text = `${JSON.stringify(values.length === 1 ? values[0] : values, null, 2)}\n`;
       else {
-        const name = one(args, 'name');
         const secrets = (values as SecretObject[]).filter((v) => v.kind === 'Secret' && (name === undefined || v.metadata.name === name));
-        if (secrets.length !== 1) throw usageError(`--format env prints one Secret; ${file} renders ${secrets.length}`, 'pick one with --name');
+        if (secrets.length !== 1) {
+          throw usageError(
+            `-o env prints one Secret; ${file} renders ${secrets.length === 0 && name !== undefined ? `none named ${name}` : secrets.length}`,
+            secrets.length === 0 && name === undefined ? 'use -o yaml or -o json for a file without Secrets' : 'pick one with --name',
+          );
+        }
         const secret = secrets[0] as SecretObject;
         text = Object.entries(secret.data)
           .map(([k, v]) => envLine(k, new Uint8Array(Buffer.from(v, 'base64'))))
@@ -70,8 +89,7 @@ Example:
       }
     }
     if (outcome.notice) ctx.stderr(`${outcome.notice}\n`);
-    const output = one(args, 'output');
-    if (output) writeFileAtomic(output, ctx.cwd, text, { replace: flag(args, 'force'), private: true });
+    if (output !== undefined) writeFileAtomic(output, ctx.cwd, text, { replace: flag(args, 'force'), private: true });
     else ctx.stdout(text);
   },
 };

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inputError, usageError } from '../errors.js';
-import { one, flag } from './args.js';
+import { flag, outputFlag, outputFormat } from './args.js';
 import type { Command, Io } from './command.js';
 import { type FileToken, fileTokens } from './file-tokens.js';
 import { readText } from './files.js';
@@ -92,12 +92,11 @@ Flags:
 
 Example:
   kmsecret diff HEAD~1:overlays/prod/app-secrets.kmsecret.yaml overlays/prod/app-secrets.kmsecret.yaml`,
-  flags: { output: { type: 'string', short: 'o' }, 'exit-code': { type: 'boolean' } },
+  flags: { output: outputFlag, 'exit-code': { type: 'boolean' } },
   async run(args, ctx) {
     const [a, b, ...rest] = args.positional;
     if (!a || !b || rest.length > 0) throw usageError('diff takes two versions: A B');
-    const format = one(args, 'output') ?? 'text';
-    if (format !== 'text' && format !== 'json') throw usageError('-o/--output takes text or json');
+    const format = outputFormat(args, ['text', 'json'] as const, false);
     const diffs = diffTokens(fileTokens(readVersion(a, ctx), a), fileTokens(readVersion(b, ctx), b));
     ctx.stdout(format === 'json' ? `${JSON.stringify({ resources: diffs }, null, 2)}\n` : formatDiff(diffs));
     const changed = diffs.some((d) => d.added.length + d.removed.length + d.changed.length + d.rewrapped.length + d.edited.length > 0);

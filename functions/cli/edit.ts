@@ -7,6 +7,7 @@ import { privateFile, rewrite, runEditor } from './editor.js';
 import { openExisting, sameBytes } from './existing.js';
 import { readText, writeFileAtomic } from './files.js';
 import { editData, parseFile, selectKmsSecret } from './kmssecret-file.js';
+import { requireName } from './keys.js';
 import { newSealer } from './set.js';
 import { secretKeyPattern } from './values.js';
 
@@ -91,8 +92,10 @@ Example:
   async run(args, ctx) {
     const [file, ...rest] = args.positional;
     if (!file || rest.length > 0) throw usageError('edit takes one FILE');
+    const name = one(args, 'name');
+    if (name !== undefined) requireName(name, '--name');
     const parsed = parseFile(readText(file, ctx.cwd), file);
-    const target = selectKmsSecret(parsed, one(args, 'name'));
+    const target = selectKmsSecret(parsed, name);
     const existing = await openExisting(target, ctx.keys, 'all');
     if (existing.plaintexts.size < existing.tokens.size) {
       throw new KmsecretError(

@@ -11,8 +11,15 @@ export function readText(path: string, cwd: string): string {
     return readFileSync(resolve(cwd, path), 'utf8');
   } catch (error) {
     const code = (error as { code?: string }).code;
-    throw inputError(code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? 'error'})`, { file: path });
+    throw inputError(readProblem(code), { file: path });
   }
+}
+
+function readProblem(code: string | undefined): string {
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'is a directory, not a file';
+  if (code === 'EACCES') return 'cannot read it: permission denied';
+  return `cannot read it (${code ?? 'error'})`;
 }
 
 export function readBytes(path: string, cwd: string): Uint8Array {
@@ -20,7 +27,7 @@ export function readBytes(path: string, cwd: string): Uint8Array {
     return new Uint8Array(readFileSync(resolve(cwd, path)));
   } catch (error) {
     const code = (error as { code?: string }).code;
-    throw inputError(code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? 'error'})`, { file: path });
+    throw inputError(readProblem(code), { file: path });
   }
 }
 
@@ -32,13 +39,26 @@ export interface WriteOptions {
   private?: boolean;
 }
 
+/** Where a file is written, checked before any work is done (a provider call, a prompt):
+ *  an output that cannot be written fails at once, with what to do. */
+export function checkOutputFile(path: string, cwd: string, options: WriteOptions = {}): void {
+  if (path === '') throw usageError('--output-file needs a file name');
+  const target = resolve(cwd, path);
+  const stat = statSync(target, { throwIfNoEntry: false });
+  if (stat?.isDirectory()) throw usageError(`${path} is a directory`, 'give the file to write inside it, e.g. DIR/NAME.yaml');
+  if (stat && !options.replace) throw usageError(`${path} exists; refusing to overwrite it`, 'pass --force to replace it');
+  const dir = dirname(stat ? realpathSync(target) : target);
+  const dirStat = statSync(dir, { throwIfNoEntry: false });
+  if (!dirStat) throw usageError(`${path}: its directory does not exist`, `create it first: mkdir -p ${dirname(path)}`);
+  if (!dirStat.isDirectory()) throw usageError(`${path}: ${dirname(path)} is not a directory`);
+}
+
 export function writeFileAtomic(path: string, cwd: string, data: string | Uint8Array, options: WriteOptions = {}): void {
+  checkOutputFile(path, cwd, options);
   let target = resolve(cwd, path);
   const exists = existsSync(target);
-  if (exists && !options.replace) throw usageError(`${path} exists; refusing to overwrite it`, 'pass --force to replace it');
   // A link (a shared file, a dotfiles repo) is written through: the link stays a link.
   if (exists) target = realpathSync(target);
-  if (!existsSync(dirname(target))) throw inputError('its directory does not exist', { file: path }, `create ${dirname(path)} first`);
   const mode = options.private ? 0o600 : exists ? statSync(target).mode & 0o777 : 0o644;
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
@@ -56,6 +76,13 @@ export function writeFileAtomic(path: string, cwd: string, data: string | Uint8A
       unlinkSync(temp);
     } catch {
       // already gone
+    }
+    const code = (error as { code?: string }).code;
+    if (typeof code === 'string') {
+      throw usageError(
+        `${path}: cannot write it (${code})`,
+        code === 'EACCES' || code === 'EPERM' ? `you may not write in ${dirname(path)}` : code === 'ENOSPC' ? 'the disk is full' : undefined,
+      );
     }
     throw error;
   }

@@ -1,6 +1,6 @@
 // The key a command encrypts for (--key, repeatable for age; else KMSECRET_KEY;
 // else the key the file's tokens already use), and the home its values are for.
-import { usageError } from '../errors.js';
+import { quoteArgument, usageError } from '../errors.js';
 import { isNamespaceName, isResourceName } from '../k8s/resource.js';
 import { type KeySpec, parseKeySpec } from '../providers/registry.js';
 import { unwrapOf } from '../render/values.js';
@@ -9,9 +9,61 @@ import { isScope, type Scope } from '../token/binding.js';
 import type { Token } from '../token/token.js';
 import type { Context } from './command.js';
 
+const bech32Alphabet = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
+
+/** BIP 173's checksum over the human-readable part and the data characters. */
+function bech32Checksum(hrp: string, data: readonly number[]): boolean {
+  const generators = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
+  let chk = 1;
+  const values = [...[...hrp].map((c) => c.charCodeAt(0) >> 5), 0, ...[...hrp].map((c) => c.charCodeAt(0) & 31), ...data];
+  for (const v of values) {
+    const top = chk >> 25;
+    chk = ((chk & 0x1ffffff) << 5) ^ v;
+    generators.forEach((g, i) => {
+      if ((top >> i) & 1) chk ^= g;
+    });
+  }
+  return chk === 1;
+}
+
+/** What is wrong with something written like an age recipient (age1…), or undefined. */
+export function ageRecipientProblem(key: string): string | undefined {
+  if (!/^age1/i.test(key)) return undefined;
+  if (key !== key.toLowerCase()) return key === key.toUpperCase() ? 'is in capitals; write it in lowercase' : 'mixes capitals and lowercase';
+  const data = key.slice(4);
+  const bad = [...data].find((c) => !bech32Alphabet.includes(c));
+  if (bad !== undefined) return `holds ${JSON.stringify(bad)}, which never occurs in an age recipient (no b, i, o or 1 after age1)`;
+  if (data.length !== 58) return `is ${key.length} characters long; an age recipient is 62 (age1 and 58)`;
+  if (
+    !bech32Checksum(
+      'age',
+      [...data].map((c) => bech32Alphabet.indexOf(c)),
+    )
+  )
+    return 'has a typo: its checksum does not match';
+  return undefined;
+}
+
+/** --key (or --to-key, KMSECRET_KEY) values, checked: a typo in an age recipient is found here,
+ *  before any work, not by the age library in the middle of encrypting. */
+export function keySpecOf(keys: readonly string[], flag: string): KeySpec {
+  keys.forEach((key, i) => {
+    const problem = ageRecipientProblem(key);
+    if (problem) {
+      const which = keys.length === 1 ? `the age recipient ${flag} names` : `the ${ordinal(i + 1)} age recipient of ${flag}`;
+      throw usageError(`${which} ${problem}`, 'copy it again from `kmsecret keygen` (its "Public key:" line) or from the "# public key:" line of the key file');
+    }
+  });
+  return parseKeySpec(keys, flag);
+}
+
+function ordinal(n: number): string {
+  return `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
+}
+
 export function keySpecFrom(keys: readonly string[], settings: Settings, flag = '--key'): KeySpec | undefined {
-  if (keys.length > 0) return parseKeySpec(keys, flag);
-  return settings.defaultKeys.length > 0 ? parseKeySpec(settings.defaultKeys, 'KMSECRET_KEY') : undefined;
+  if (keys.length > 0) return keySpecOf(keys, flag);
+  return settings.defaultKeys.length > 0 ? keySpecOf(settings.defaultKeys, 'KMSECRET_KEY') : undefined;
 }
 
 export function requireKeySpec(keys: readonly string[], settings: Settings): KeySpec {
@@ -37,14 +89,17 @@ export function scopeFrom(flagValue: string | undefined, scopes: readonly Scope[
   return scopes[0] ?? 'strict';
 }
 
-export function requireNamespace(namespace: string | undefined, scope: Scope): string {
+export function requireNamespace(namespace: string | undefined, scope: Scope, flag = '-n/--namespace'): string {
   if (namespace !== undefined && !isNamespaceName(namespace)) {
-    throw usageError('--namespace is not a valid namespace name (lowercase letters, digits and "-", at most 63)', 'Kubernetes namespaces look like team-a');
+    throw usageError(
+      `${flag} ${quoteArgument(namespace)} is not a valid namespace name (lowercase letters, digits and "-", at most 63, as Kubernetes requires)`,
+      `Kubernetes namespaces look like team-a${/[A-Z_]/.test(namespace) ? `; did you mean ${namespace.toLowerCase().replace(/_/g, '-')}?` : ''}`,
+    );
   }
   if (scope === 'cluster-wide') return namespace ?? '';
   if (!namespace) {
     throw usageError(
-      '--namespace is required: every value is bound to its namespace',
+      `${flag} is required: every value is bound to its namespace`,
       'pass -n NAMESPACE (or --scope cluster-wide to bind the values to no namespace)',
     );
   }
@@ -52,22 +107,50 @@ export function requireNamespace(namespace: string | undefined, scope: Scope): s
 }
 
 export function requireName(name: string, what: string): string {
-  if (!isResourceName(name)) throw usageError(`${what} is not a valid Kubernetes name (lowercase letters, digits, "-" and ".", at most 253)`);
+  if (!isResourceName(name)) {
+    throw usageError(
+      `${what} ${quoteArgument(name)} is not a valid Kubernetes name (lowercase letters, digits, "-" and ".", at most 253)`,
+      /[A-Z_]/.test(name) && isResourceName(name.toLowerCase().replace(/_/g, '-')) ? `did you mean ${name.toLowerCase().replace(/_/g, '-')}?` : undefined,
+    );
+  }
   return name;
 }
 
-const passKey = 'pass --key (repeat it for several age recipients), or set KMSECRET_KEY';
+/** A label or annotation key (a qualified name, as Kubernetes checks them: [prefix/]name). */
+export function requireMetadataKey(key: string, flag: string): string {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash === -1 ? undefined : key.slice(0, slash);
+  const name = slash === -1 ? key : key.slice(slash + 1);
+  const nameOk = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/.test(name) && name.length <= 63;
+  const prefixOk = prefix === undefined || (isResourceName(prefix) && prefix.length <= 253);
+  if (!nameOk || !prefixOk) {
+    throw usageError(
+      `${flag}: a key is not a valid ${flag === '--label' ? 'label' : 'annotation'} key ([prefix/]name: letters, digits, "-", "_", ".", at most 63)`,
+    );
+  }
+  return key;
+}
+
+export function requireLabelValue(value: string): string {
+  if (!(value === '' || (/^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/.test(value) && value.length <= 63))) {
+    throw usageError('--label: a value is not a valid label value (letters, digits, "-", "_", ".", at most 63)');
+  }
+  return value;
+}
+
+const passKey = (flag: string) =>
+  flag === '--key' ? 'pass --key (repeat it for several age recipients), or set KMSECRET_KEY' : `pass ${flag} (repeat it for several age recipients)`;
 
 /** For providers whose key ids cannot be checked otherwise (age): every one must be one of your
  *  own identities'. Returns whether the provider answers that question at all. */
-export async function checkOwnKeys(spec: KeySpec, ctx: Context, file: string): Promise<boolean> {
+export async function checkOwnKeys(spec: KeySpec, ctx: Context, file: string, flag = '--key'): Promise<boolean> {
   const own = await ctx.keys.ownKeyIds(spec.provider);
   if (!own) return false;
   const foreign = spec.keyId.split(',').filter((k) => !own.includes(k));
   if (foreign.length > 0) {
     throw usageError(
       `${file}: its tokens name ${foreign.length === 1 ? 'a recipient' : `${foreign.length} recipients`} that none of your identities is, and a token's recipient list is not authenticated: kmsecret will not encrypt new values for it on the file's word`,
-      passKey,
+      passKey(flag),
     );
   }
   return true;
@@ -84,7 +167,7 @@ export async function checkOwnKeys(spec: KeySpec, ctx: Context, file: string): P
  */
 export async function verifiedFileKey(tokens: readonly Token[], ctx: Context, file: string): Promise<KeySpec> {
   const spec = sharedKeySpec(tokens);
-  if (!spec) throw usageError(`${file}: its values use different keys, or it has none yet: say which key new values are for`, passKey);
+  if (!spec) throw usageError(`${file}: its values use different keys, or it has none yet: say which key new values are for`, passKey('--key'));
   if (await checkOwnKeys(spec, ctx, file)) return spec;
   const token = tokens.find((t) => t.keyId === spec.keyId) as Token;
   try {
@@ -93,7 +176,7 @@ export async function verifiedFileKey(tokens: readonly Token[], ctx: Context, fi
     const why = error instanceof Error ? error.message : 'it could not be unwrapped';
     throw usageError(
       `${file}: the key its tokens name could not be verified (${why}), so kmsecret will not encrypt new values for it on the file's word`,
-      passKey,
+      passKey('--key'),
     );
   }
   return spec;

@@ -136,21 +136,28 @@ export interface NewKmsSecret {
   name: string;
   namespace: string;
   type: string;
+  immutable?: boolean;
   labels: Record<string, string>;
   annotations: Record<string, string>;
   data: Array<[string, string]>;
 }
 
-export function newKmsSecretText(secret: NewKmsSecret): string {
+/** A new KmsSecret, as YAML (what `create` writes by default) or JSON (`create -o json`). */
+export function newKmsSecretText(secret: NewKmsSecret, format: 'yaml' | 'json' = 'yaml'): string {
   const metadata: Record<string, unknown> = { name: secret.name };
   if (secret.namespace) metadata.namespace = secret.namespace;
   if (Object.keys(secret.labels).length > 0) metadata.labels = secret.labels;
   if (Object.keys(secret.annotations).length > 0) metadata.annotations = secret.annotations;
   // Keys sorted, as kubectl writes a Secret's data: a file reads the same however it was made.
   const data = Object.fromEntries([...secret.data].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return emitResource(
-    { apiVersion: kmsSecretApiVersion, kind: kmsSecretKind, metadata: metadata as Record<string, Emittable>, type: secret.type, data },
-    false,
-    0,
-  );
+  const resource: Record<string, Emittable> = {
+    apiVersion: kmsSecretApiVersion,
+    kind: kmsSecretKind,
+    metadata: metadata as Record<string, Emittable>,
+    type: secret.type,
+    ...(secret.immutable ? { immutable: true } : {}),
+    data,
+  };
+  if (format === 'json') return `${JSON.stringify(resource, null, 2)}\n`;
+  return emitResource(resource, false, 0);
 }

@@ -10,7 +10,7 @@
 import { type KmsecretError, KmsecretErrors, inputError, usageError } from '../errors.js';
 import type { UnwrapRequest } from '../keys/key-service.js';
 import { ProviderError } from '../providers/provider.js';
-import { parseKeySpec, type KeySpec } from '../providers/registry.js';
+import type { KeySpec } from '../providers/registry.js';
 import { planToken } from '../render/binding-rule.js';
 import { unwrapIdOf, unwrapOf } from '../render/values.js';
 import { bindingFor, encryptionContext, type Home, type Scope } from '../token/binding.js';
@@ -21,7 +21,7 @@ import { all, flag } from './args.js';
 import type { Command, Context } from './command.js';
 import { type FileToken, fileTokens } from './file-tokens.js';
 import { readText, writeFileAtomic } from './files.js';
-import { checkOwnKeys, scopeFrom, sharedKeySpec } from './keys.js';
+import { checkOwnKeys, keySpecOf, scopeFrom, sharedKeySpec } from './keys.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -128,7 +128,7 @@ async function rekeyFile(
     if (!spec) throw usageError(`${file}: the values of ${first.found.resource} use several keys`, 'pass --to-key KEY to put them all under one');
     // The tokens' key id is not authenticated: AWS's was checked by KMS when every data key was
     // unwrapped with it above; age recipients only count when they are your own.
-    if (!to) await checkOwnKeys(spec, ctx, file);
+    if (!to) await checkOwnKeys(spec, ctx, file, '--to-key');
     let scope: Scope;
     try {
       scope = scopeFrom(
@@ -188,7 +188,7 @@ Examples:
     const keys = all(args, 'to-key');
     const rekey = flag(args, 'rekey');
     if (keys.length === 0 && !rekey) throw usageError('rotate needs --to-key KEY, --rekey, or both');
-    const to = keys.length > 0 ? parseKeySpec(keys, '--to-key') : undefined;
+    const to = keys.length > 0 ? keySpecOf(keys, '--to-key') : undefined;
     for (const file of files) {
       const text = readText(file, ctx.cwd);
       const reads = readTokens(fileTokens(text, file), file, rekey);

@@ -2,36 +2,35 @@ import { usageError } from '../errors.js';
 import { dataKeyContext, Sealer, type SealerHome } from '../token/sealer.js';
 import type { Token } from '../token/token.js';
 import { all, flag, one, type ParsedArgs } from './args.js';
-import type { Command, Context, Io } from './command.js';
+import type { Command, Context } from './command.js';
 import { openExisting, sameBytes } from './existing.js';
 import { readText, writeFileAtomic } from './files.js';
 import { editData, type KmsSecretDoc, parseFile, selectKmsSecret } from './kmssecret-file.js';
-import { keySpecFrom, scopeFrom, verifiedFileKey } from './keys.js';
-import { collectValues, type NamedValue, secretKeyPattern } from './values.js';
+import { keySpecFrom, requireName, scopeFrom, verifiedFileKey } from './keys.js';
+import { checkValues, claimStdin, collectValues, type NamedValue, secretKeyPattern, Stdin } from './values.js';
 
 /** `KEY=VALUE` words, and `KEY` words whose value is read from stdin (one at most). */
-async function valuesFromWords(words: string[], io: Io): Promise<NamedValue[]> {
-  const literals = words.filter((w) => w.includes('='));
-  const fromStdin = words.filter((w) => !w.includes('='));
-  if (fromStdin.length > 1) throw usageError('set reads at most one KEY from stdin', 'give the others as --from-file KEY=PATH');
-  const out: NamedValue[] = [];
-  for (const word of literals) {
+function parseWords(words: string[], stdin: Stdin): { literals: NamedValue[]; fromStdin: string[] } {
+  const literals: NamedValue[] = [];
+  const fromStdin: string[] = [];
+  for (const word of words) {
     const eq = word.indexOf('=');
+    if (eq === -1) {
+      if (!secretKeyPattern.test(word))
+        throw usageError(
+          'set: an argument is neither KEY nor KEY=VALUE (Secret keys are letters, digits, "-", "_", ".")',
+          'to read the value from stdin, pass only its key',
+        );
+      stdin.claim(`set … ${word}`);
+      fromStdin.push(word);
+      continue;
+    }
     const key = word.slice(0, eq);
     // Never echo the word: it may be the value itself.
-    if (eq <= 0 || !secretKeyPattern.test(key)) throw usageError('set takes KEY=VALUE with a valid Secret key before "=" (letters, digits, "-", "_", ".")');
-    out.push({ key, value: new TextEncoder().encode(word.slice(eq + 1)) });
+    if (eq === 0 || !secretKeyPattern.test(key)) throw usageError('set takes KEY=VALUE with a valid Secret key before "=" (letters, digits, "-", "_", ".")');
+    literals.push({ key, value: new TextEncoder().encode(word.slice(eq + 1)), source: `set … ${key}=` });
   }
-  for (const key of fromStdin) {
-    if (!secretKeyPattern.test(key))
-      throw usageError(
-        'set: an argument is neither KEY nor KEY=VALUE (Secret keys are letters, digits, "-", "_", ".")',
-        'to read the value from stdin, pass only its key',
-      );
-    if (io.stdinIsTTY) io.stderr(`Value for ${key} (end with Ctrl-D): `);
-    out.push({ key, value: await io.readStdin() });
-  }
-  return out;
+  return { literals, fromStdin };
 }
 
 interface Change {
@@ -66,7 +65,10 @@ export const set: Command = {
 
 Encrypts the given values into FILE, rewriting only the lines of keys whose
 value changed; every other byte (comments, order, other tokens) stays. KEY alone
-reads its value from stdin, which keeps it out of your shell history.
+reads its value from stdin, which keeps it out of your shell history: at a
+terminal from a prompt that does not show what you type (Enter ends it), else
+all of stdin (a warning says when it ends in a newline, as echo adds). A
+symlinked FILE is written through: the link stays.
 
 The new values get a data key of their own, made in this run (one provider
 call): they never join a data key already in the file, whose maker could read
@@ -75,8 +77,9 @@ them with \`kmsecret rotate --rekey FILE\` (needs decrypt rights). Values you gi
 that are unchanged keep their tokens when your credentials can open them.
 
 Flags:
-      --from-file KEY=PATH  a file's bytes
+      --from-file KEY=PATH  a file's bytes (KEY=- reads stdin)
       --from-env-file PATH  KEY=VALUE lines
+      --allow-empty         accept empty values (refused otherwise: an empty pipe is a mistake)
       --key KEY             encrypt for this key instead of the file's
       --scope SCOPE         strict, namespace-wide or cluster-wide (default: the file's)
       --name NAME           the KmsSecret to edit when FILE holds several
@@ -88,6 +91,7 @@ Examples:
   flags: {
     'from-file': { type: 'string', repeat: true },
     'from-env-file': { type: 'string', repeat: true },
+    'allow-empty': { type: 'boolean' },
     key: { type: 'string', repeat: true },
     scope: { type: 'string' },
     name: { type: 'string' },
@@ -96,15 +100,23 @@ Examples:
   async run(args, ctx) {
     const [file, ...words] = args.positional;
     if (!file) throw usageError('set takes FILE and the keys to set', 'kmsecret set FILE KEY=VALUE …');
-    const values = [
-      ...(await valuesFromWords(words, ctx)),
-      ...(await collectValues({ literals: [], files: all(args, 'from-file'), envFiles: all(args, 'from-env-file') }, ctx)),
-    ];
-    if (values.length === 0) throw usageError('no values given', 'kmsecret set FILE KEY (value on stdin), KEY=VALUE, or --from-file KEY=PATH');
-    const keys = values.map((v) => v.key);
-    if (new Set(keys).size !== keys.length) throw usageError('a key is given twice');
+    const name = one(args, 'name');
+    if (name !== undefined) requireName(name, '--name');
+    const valueFlags = { literals: [] as string[], files: all(args, 'from-file'), envFiles: all(args, 'from-env-file') };
+    const stdin = new Stdin(ctx);
+    const given = parseWords(words, stdin);
+    claimStdin(valueFlags, stdin);
+    if (given.literals.length + given.fromStdin.length + valueFlags.files.length + valueFlags.envFiles.length === 0) {
+      throw usageError('set: no values given', 'kmsecret set FILE KEY (value on stdin), KEY=VALUE, or --from-file KEY=PATH');
+    }
+    // The file first: a mistyped FILE fails before a prompt asks for a value.
     const parsed = parseFile(readText(file, ctx.cwd), file);
-    const target = selectKmsSecret(parsed, one(args, 'name'));
+    const target = selectKmsSecret(parsed, name);
+    const values: NamedValue[] = [...given.literals];
+    for (const key of given.fromStdin) values.push(await stdin.value(key));
+    values.push(...(await collectValues(valueFlags, ctx, stdin)));
+    checkValues(values, flag(args, 'allow-empty'));
+    const keys = values.map((v) => v.key);
     const existing = await openExisting(target, ctx.keys, new Set(keys));
     const changes: Change[] = values.map(({ key, value }) => {
       const old = existing.plaintexts.get(key);
@@ -166,8 +178,10 @@ Example:
   async run(args, ctx) {
     const [file, ...keys] = args.positional;
     if (!file || keys.length === 0) throw usageError('unset takes FILE and the keys to remove');
+    const name = one(args, 'name');
+    if (name !== undefined) requireName(name, '--name');
     const parsed = parseFile(readText(file, ctx.cwd), file);
-    const target = selectKmsSecret(parsed, one(args, 'name'));
+    const target = selectKmsSecret(parsed, name);
     const present = target.secret.data.map((d) => d.key);
     const missing = keys.filter((k) => !present.includes(k));
     if (missing.length > 0) {

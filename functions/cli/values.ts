@@ -2,7 +2,13 @@
 //   --from-literal KEY=VALUE      (the value lands in shell history: prefer the others)
 //   --from-file [KEY=]PATH        a file's bytes, or every file in a directory; PATH - is stdin
 //   --from-env-file PATH          KEY=VALUE lines, taken literally as kubectl does
-// and `KEY` alone (set, encrypt-value): the value is read from stdin.
+//   --from-secret PATH            a plain Secret's data and stringData (from-secret.ts)
+// and `KEY` alone (set, encrypt-value): the value is read from stdin — at a terminal,
+// from a prompt that does not echo it.
+//
+// Stdin is read once: two values cannot both come from it. A value is never empty by
+// accident (--allow-empty says it is meant), and a value from a pipe that ends in a
+// newline gets a warning (echo adds one).
 import { readdirSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { inputError, usageError } from '../errors.js';
@@ -15,6 +21,8 @@ export { secretKeyPattern };
 export interface NamedValue {
   key: string;
   value: Uint8Array;
+  /** Where it came from, for messages: "stdin", "--from-literal", "--from-file PATH", … */
+  source: string;
 }
 
 function checkKey(key: string, flag: string): string {
@@ -45,18 +53,57 @@ export function parseEnvFile(text: string, file: string): Array<[string, string]
   return pairs;
 }
 
+/**
+ * Stdin, read at most once. `claim` is called for every use before anything is read, so
+ * that two uses are refused before a prompt or a provider call.
+ */
+export class Stdin {
+  private user?: string;
+  constructor(private readonly io: Io) {}
+
+  claim(use: string): void {
+    if (this.user !== undefined) {
+      throw usageError(`stdin can give one thing, and ${this.user} already reads it: ${use} cannot`, 'give the other value with --from-file KEY=PATH');
+    }
+    this.user = use;
+  }
+
+  /** The whole of stdin (a pipe, a file), for a document such as a Secret. */
+  async text(): Promise<string> {
+    return new TextDecoder().decode(await this.io.readStdin());
+  }
+
+  /** One value: at a terminal from a prompt that does not echo it (Enter ends it); else all of stdin. */
+  async value(key: string): Promise<NamedValue> {
+    if (this.io.stdinIsTTY) return { key, value: await this.io.promptHidden(`Value for ${key} (not shown; Enter ends it): `), source: 'the prompt' };
+    const value = await this.io.readStdin();
+    if (value.length > 0 && value[value.length - 1] === 0x0a) {
+      this.io.stderr(`warning: the value of ${key} from stdin ends with a newline, which is kept as part of it (echo adds one: use printf %s, or echo -n)\n`);
+    }
+    return { key, value, source: 'stdin' };
+  }
+}
+
 export interface ValueFlags {
   literals: string[];
   files: string[];
   envFiles: string[];
 }
 
-export async function collectValues(flags: ValueFlags, io: Io): Promise<NamedValue[]> {
+/** The stdin uses of these flags, claimed before anything is read. */
+export function claimStdin(flags: ValueFlags, stdin: Stdin): void {
+  for (const spec of flags.files) {
+    const eq = spec.indexOf('=');
+    if ((eq > 0 ? spec.slice(eq + 1) : spec) === '-') stdin.claim('--from-file KEY=-');
+  }
+}
+
+export async function collectValues(flags: ValueFlags, io: Io, stdin: Stdin): Promise<NamedValue[]> {
   const out: NamedValue[] = [];
   const encode = (s: string) => new TextEncoder().encode(s);
   for (const literal of flags.literals) {
     const [key, value] = splitPair(literal, '--from-literal');
-    out.push({ key: checkKey(key, '--from-literal'), value: encode(value) });
+    out.push({ key: checkKey(key, '--from-literal'), value: encode(value), source: '--from-literal' });
   }
   for (const spec of flags.files) {
     const eq = spec.indexOf('=');
@@ -64,28 +111,45 @@ export async function collectValues(flags: ValueFlags, io: Io): Promise<NamedVal
     const path = eq > 0 ? spec.slice(eq + 1) : spec;
     if (path === '-') {
       if (!key) throw usageError('--from-file - (stdin) needs a key: --from-file KEY=-');
-      out.push({ key: checkKey(key, '--from-file'), value: await io.readStdin() });
+      out.push(await stdin.value(checkKey(key, '--from-file')));
       continue;
     }
     const stat = statSync(resolve(io.cwd, path), { throwIfNoEntry: false });
-    if (!stat) throw inputError('no such file', { file: path });
+    if (!stat) throw inputError('no such file', { file: path }, '--from-file takes [KEY=]PATH');
     if (stat.isDirectory()) {
       if (key) throw usageError(`--from-file ${key}=${path}: a directory takes no key`);
       for (const name of readdirSync(resolve(io.cwd, path)).sort()) {
         const full = resolve(io.cwd, path, name);
-        if (statSync(full).isFile() && secretKeyPattern.test(name)) out.push({ key: name, value: readBytes(full, io.cwd) });
+        if (statSync(full).isFile() && secretKeyPattern.test(name)) out.push({ key: name, value: readBytes(full, io.cwd), source: `--from-file ${path}` });
       }
       continue;
     }
-    out.push({ key: checkKey(key ?? basename(path), '--from-file'), value: readBytes(path, io.cwd) });
+    out.push({ key: checkKey(key ?? basename(path), '--from-file'), value: readBytes(path, io.cwd), source: `--from-file ${path}` });
   }
   for (const file of flags.envFiles) {
-    for (const [key, value] of parseEnvFile(readText(file, io.cwd), file)) out.push({ key: checkKey(key, `--from-env-file ${file}`), value: encode(value) });
+    for (const [key, value] of parseEnvFile(readText(file, io.cwd), file)) {
+      out.push({ key: checkKey(key, `--from-env-file ${file}`), value: encode(value), source: `--from-env-file ${file}` });
+    }
   }
+  return out;
+}
+
+/** Each key once; no empty value unless meant (an empty pipe, `KEY=` by mistake). */
+export function checkValues(values: readonly NamedValue[], allowEmpty: boolean): void {
   const seen = new Set<string>();
-  for (const { key } of out) {
+  for (const { key } of values) {
     if (seen.has(key)) throw usageError(`key ${key} is given twice`);
     seen.add(key);
   }
-  return out;
+  if (allowEmpty) return;
+  const empty = values.filter((v) => v.value.length === 0);
+  const first = empty[0];
+  if (!first) return;
+  const which = empty.map((v) => `${v.key} (${v.source})`).join(', ');
+  throw usageError(
+    `empty value${empty.length === 1 ? '' : 's'}: ${which}`,
+    first.source === 'stdin'
+      ? 'nothing came on stdin: check the command before the pipe; pass --allow-empty if an empty value is what you mean'
+      : 'pass --allow-empty if an empty value is what you mean',
+  );
 }

@@ -20,7 +20,7 @@ describeWith(['age', 'age-keygen'], 'age CLI interoperability', () => {
   beforeAll(async () => {
     dir = tempDir();
     identityFile = join(dir, 'age.key');
-    const keygen = await runCli(['keygen', '-o', identityFile]);
+    const keygen = await runCli(['keygen', '-w', identityFile]);
     expect(keygen.code, keygen.stderr).toBe(0);
     recipient = /Public key: (age1\S+)/.exec(keygen.stderr)?.[1] as string;
   });

@@ -15,7 +15,7 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   identityFile = join(dir, 'age.key');
-  const keygen = await runCli(['keygen', '-o', identityFile]);
+  const keygen = await runCli(['keygen', '-w', identityFile]);
   expect(keygen.code, keygen.stderr).toBe(0);
   recipient = /Public key: (age1\S+)/.exec(keygen.stderr)?.[1] as string;
   env = cleanEnv({ KMSECRET_AGE_KEY_FILE: identityFile });
@@ -37,7 +37,7 @@ describe('keygen', () => {
   it('writes the identity 0600, prints the recipient on stderr, and will not overwrite', async () => {
     expect(statSync(identityFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(identityFile, 'utf8')).toMatch(/^# created: .*\n# public key: age1\S+\nAGE-SECRET-KEY-1[0-9A-Z]+\n$/);
-    const again = await runCli(['keygen', '-o', identityFile]);
+    const again = await runCli(['keygen', '-w', identityFile]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/exists; refusing to overwrite it\n\s+hint: pass --force/);
     const toStdout = await runCli(['keygen']);
@@ -72,7 +72,7 @@ describe('create', () => {
         'kubernetes.io/tls',
         '--label',
         'app=web',
-        '-o',
+        '-w',
         out,
       ],
       { env, cwd: dir },
@@ -91,7 +91,7 @@ describe('create', () => {
       FROM_ENV: 'env-value',
       QUOTED: '"kept as is"',
     });
-    const refused = await runCli(['create', 'app-secrets', '-n', 'team-a', '--key', recipient, '-o', out], { env, cwd: dir });
+    const refused = await runCli(['create', 'app-secrets', '-n', 'team-a', '--key', recipient, '-w', out], { env, cwd: dir });
     expect(refused.code).toBe(2);
   });
 
@@ -194,7 +194,7 @@ describe('with AWS KMS', () => {
     const awsFile = join(dir, 'aws.kmsecret.yaml');
     const aws = awsEnv(kms.server().endpoint);
     const created = await runCli(
-      ['create', 'db', '-n', 'team-a', '--key', 'alias/team-a', '--from-literal', 'A=1', '--from-literal', 'B=2', '--from-literal', 'C=3', '-o', awsFile],
+      ['create', 'db', '-n', 'team-a', '--key', 'alias/team-a', '--from-literal', 'A=1', '--from-literal', 'B=2', '--from-literal', 'C=3', '-w', awsFile],
       { env: aws },
     );
     expect(created.code, created.stderr).toBe(0);

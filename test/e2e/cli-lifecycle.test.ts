@@ -20,7 +20,7 @@ const editor = scriptedEditor;
 
 beforeAll(async () => {
   const keyFile = join(dir, 'age.key');
-  const keygen = await runCli(['keygen', '-o', keyFile]);
+  const keygen = await runCli(['keygen', '-w', keyFile]);
   recipient = /Public key: (age1\S+)/.exec(keygen.stderr)?.[1] as string;
   env = cleanEnv({ KMSECRET_AGE_KEY_FILE: keyFile, EDITOR: editor });
 });
@@ -147,22 +147,22 @@ describe('edit', () => {
 });
 
 describe('decrypt', () => {
-  it('prints the plain Secret as yaml, json or env, and writes -o 0600 without overwriting', async () => {
+  it('prints the plain Secret as yaml, json or env, and writes -w 0600 without overwriting', async () => {
     const file = await freshFile('dec');
     const yaml = await runCli(['decrypt', file], { env });
     expect(yaml.code, yaml.stderr).toBe(0);
     expect(yaml.stdout).toMatch(/^apiVersion: v1\nkind: Secret\n/);
-    const json = JSON.parse((await runCli(['decrypt', file, '--format', 'json'], { env })).stdout);
+    const json = JSON.parse((await runCli(['decrypt', file, '-o', 'json'], { env })).stdout);
     expect(decodeData(json)).toEqual(values);
-    const envOut = await runCli(['decrypt', file, '--format', 'env'], { env });
+    const envOut = await runCli(['decrypt', file, '-o', 'env'], { env });
     expect(envOut.stdout).toBe("API_TOKEN=lc-api-t0ken\nDB_PASSWORD=lc-db-passw0rd\nNOTES='line one\nline two\n'\n");
     const out = join(dir, 'dec.out');
-    expect((await runCli(['decrypt', file, '-o', out], { env })).code).toBe(0);
+    expect((await runCli(['decrypt', file, '-w', out], { env })).code).toBe(0);
     expect(statSync(out).mode & 0o777).toBe(0o600);
-    const again = await runCli(['decrypt', file, '-o', out], { env });
+    const again = await runCli(['decrypt', file, '-w', out], { env });
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/exists; refusing to overwrite it/);
-    expect((await runCli(['decrypt', file, '-o', out, '--force'], { env })).code).toBe(0);
+    expect((await runCli(['decrypt', file, '-w', out, '--force'], { env })).code).toBe(0);
   });
 
   it('decrypts env values of workloads in a file too', async () => {
@@ -172,7 +172,7 @@ describe('decrypt', () => {
       file,
       `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\n  annotations:\n    kmsecret.dev/env-output: inline\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - name: X\n          value: ${token.stdout.trim()}\n`,
     );
-    const json = JSON.parse((await runCli(['decrypt', file, '--format', 'json'], { env })).stdout);
+    const json = JSON.parse((await runCli(['decrypt', file, '-o', 'json'], { env })).stdout);
     expect(json.spec.template.spec.containers[0].env[0]).toEqual({ name: 'X', value: 'lc-env-v4lue' });
   });
 
@@ -225,7 +225,7 @@ describe('rotate', () => {
     const aws = awsEnv(kms.server().endpoint, { EDITOR: editor });
     const file = await freshFile('aws-life', aws, 'alias/life');
     kms.server().reset();
-    const decrypted = await runCli(['decrypt', file, '--format', 'env'], { env: aws });
+    const decrypted = await runCli(['decrypt', file, '-o', 'env'], { env: aws });
     expect(decrypted.stdout).toMatch(/^API_TOKEN=lc-api-t0ken\n/);
     expect(kms.server().count('Decrypt')).toBe(1);
     const { script } = editorScript('aws', [{ replace: [['lc-db-passw0rd', 'lc-db-NEW']] }]);
@@ -245,7 +245,7 @@ describe('rotate', () => {
 
   it('age to age re-wraps the data key for the new recipients', async () => {
     const other = join(dir, 'other.key');
-    const keygen = await runCli(['keygen', '-o', other]);
+    const keygen = await runCli(['keygen', '-w', other]);
     const newRecipient = /Public key: (age1\S+)/.exec(keygen.stderr)?.[1] as string;
     const file = await freshFile('rot-age');
     const result = await runCli(['rotate', file, '--to-key', newRecipient], { env });

@@ -75,7 +75,7 @@ async function writeTransformerExample(env: NodeJS.ProcessEnv): Promise<void> {
         .join(''),
     );
     const created = await runCli(
-      ['create', name, '-n', 'payments', '--key', 'alias/payments', '--from-env-file', envFile, '-o', join(dir, `${name}.kmsecret.yaml`), '--force'],
+      ['create', name, '-n', 'payments', '--key', 'alias/payments', '--from-env-file', envFile, '-w', join(dir, `${name}.kmsecret.yaml`), '--force'],
       { env },
     );
     expect(created.code, created.stderr).toBe(0);
@@ -121,7 +121,7 @@ beforeAll(async () => {
         `alias/${namespace}`,
         '--label',
         'app=shop',
-        '-o',
+        '-w',
         files[namespace as keyof typeof files],
         '--force',
       ];

@@ -71,14 +71,14 @@ for (const major of majors) {
 
     it('kmsecret keygen and create: the host decrypts what this Node made, with this Node’s key', async () => {
       const keyFile = join(dir, `node${major}.key`);
-      const keygen = await cli(node, ['keygen', '-o', keyFile]);
+      const keygen = await cli(node, ['keygen', '-w', keyFile]);
       expect(keygen.code, keygen.stderr).toBe(0);
       expect(statSync(keyFile).mode & 0o777).toBe(0o600);
       const recipient = /Public key: (age1\S+)/.exec(keygen.stderr)?.[1] as string;
       expect(readFileSync(keyFile, 'utf8')).toMatch(new RegExp(`^# public key: ${recipient}\\nAGE-SECRET-KEY-1[0-9A-Z]+\\n$`, 'm'));
       const out = join(dir, `node${major}.kmsecret.yaml`);
       const args = Object.entries(values).flatMap(([k, v]) => ['--from-literal', `${k}=${v}`]);
-      const created = await cli(node, ['create', 'app-secrets', '-n', 'team-a', '--key', recipient, ...args, '-o', out]);
+      const created = await cli(node, ['create', 'app-secrets', '-n', 'team-a', '--key', recipient, ...args, '-w', out]);
       expect(created.code, created.stderr).toBe(0);
       const rendered = await fn('host', resourceList([readFileSync(out, 'utf8')]), cleanEnv({ KMSECRET_AGE_KEY_FILE: keyFile }));
       expect(rendered.code, rendered.stderr).toBe(0);

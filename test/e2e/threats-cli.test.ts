@@ -26,7 +26,7 @@ let age: AgeProvider;
 
 beforeAll(async () => {
   const keyFile = join(dir, 'team.key');
-  const keygen = await runCli(['keygen', '-o', keyFile]);
+  const keygen = await runCli(['keygen', '-w', keyFile]);
   recipient = /Public key: (age1\S+)/.exec(keygen.stderr)?.[1] as string;
   identity = readFileSync(keyFile, 'utf8')
     .split('\n')
@@ -118,7 +118,7 @@ describe("a token's key id is not authenticated: the CLI never seals new values 
   it('set, edit and rotate --rekey refuse a recipient list naming someone not you; diff and check say the header was edited', async () => {
     const mallory = (await runCli(['keygen'], { env })).stderr.match(/age1\S+/)?.[0] as string;
     const file = join(dir, 'repointed.kmsecret.yaml');
-    expect((await runCli(['create', 'repointed', '-n', 'team-a', '--key', recipient, '--from-literal', 'DB=hunter2-secret', '-o', file], { env })).code).toBe(
+    expect((await runCli(['create', 'repointed', '-n', 'team-a', '--key', recipient, '--from-literal', 'DB=hunter2-secret', '-w', file], { env })).code).toBe(
       0,
     );
     const original = join(dir, 'repointed.orig.yaml');
@@ -132,7 +132,7 @@ describe("a token's key id is not authenticated: the CLI never seals new values 
     const edit = await runCli(['edit', file], { env: { ...env, EDITOR_SCRIPT: script } });
     for (const result of [set, rekey, edit]) {
       expect(result.code, result.stderr).toBe(2);
-      expect(result.stderr).toMatch(/its tokens name a recipient that none of your identities is[\s\S]*hint: pass --key/);
+      expect(result.stderr).toMatch(/its tokens name a recipient that none of your identities is[\s\S]*hint: pass --(to-)?key/);
       expectNoPlaintext(result.stdout + result.stderr, ['hunter2-secret', 'added-later']);
     }
     expect(readFileSync(file, 'utf8')).toBe(before);
@@ -192,7 +192,7 @@ describe('v1 tokens', () => {
   });
 });
 
-describe('decrypt --format env is safe to source', () => {
+describe('decrypt -o env is safe to source', () => {
   it('gives back exactly each value, and runs nothing', async () => {
     const marker = join(dir, 'pwned');
     const values: Record<string, string> = {
@@ -204,13 +204,13 @@ describe('decrypt --format env is safe to source', () => {
       PLAIN: 'simple-value_1.2',
       EMPTY: '',
     };
-    const args = ['create', 'shell', '-n', 'team-a', '--key', recipient, '-o', join(dir, 'shell.kmsecret.yaml')];
+    const args = ['create', 'shell', '-n', 'team-a', '--key', recipient, '--allow-empty', '-w', join(dir, 'shell.kmsecret.yaml')];
     for (const [k, v] of Object.entries(values)) {
       writeFileSync(join(dir, `shell.${k}`), v);
       args.push('--from-file', `${k}=${join(dir, `shell.${k}`)}`);
     }
     expect((await runCli(args, { env })).code).toBe(0);
-    const out = await runCli(['decrypt', join(dir, 'shell.kmsecret.yaml'), '--format', 'env', '-o', join(dir, 'shell.env')], { env });
+    const out = await runCli(['decrypt', join(dir, 'shell.kmsecret.yaml'), '-o', 'env', '-w', join(dir, 'shell.env')], { env });
     expect(out.code, out.stderr).toBe(0);
     for (const [k, v] of Object.entries(values)) {
       const sourced = await run('sh', ['-c', `. "$1"; printf %s "$${k}"`, 'sh', join(dir, 'shell.env')], { env: cleanEnv() });
@@ -224,7 +224,7 @@ describe('decrypt --format env is safe to source', () => {
 describe('smaller leaks', () => {
   it('no message echoes an argument that may be the secret', async () => {
     const file = join(dir, 'echo.kmsecret.yaml');
-    expect((await runCli(['create', 'echo', '-n', 'team-a', '--key', recipient, '--from-literal', 'A=1', '-o', file], { env })).code).toBe(0);
+    expect((await runCli(['create', 'echo', '-n', 'team-a', '--key', recipient, '--from-literal', 'A=1', '-w', file], { env })).code).toBe(0);
     const secrets = ['hunter2 with spaces!', 'p@ss:w0rd#', identity, 'sekrit-no-equals', 'bad key'];
     const runs = [
       await runCli(['set', file, 'hunter2 with spaces!'], { env }),
@@ -245,14 +245,14 @@ describe('smaller leaks', () => {
     const keyOut = join(dir, 'replaced.key');
     writeFileSync(keyOut, 'old');
     chmodSync(keyOut, 0o644);
-    expect((await runCli(['keygen', '-o', keyOut, '--force'], { env })).code).toBe(0);
+    expect((await runCli(['keygen', '-w', keyOut, '--force'], { env })).code).toBe(0);
     expect(statSync(keyOut).mode & 0o777).toBe(0o600);
     const file = join(dir, 'modes.kmsecret.yaml');
-    expect((await runCli(['create', 'modes', '-n', 'team-a', '--key', recipient, '--from-literal', 'A=plain', '-o', file], { env })).code).toBe(0);
+    expect((await runCli(['create', 'modes', '-n', 'team-a', '--key', recipient, '--from-literal', 'A=plain', '-w', file], { env })).code).toBe(0);
     const plainOut = join(dir, 'modes.out');
     writeFileSync(plainOut, 'old');
     chmodSync(plainOut, 0o644);
-    expect((await runCli(['decrypt', file, '-o', plainOut, '--force'], { env })).code).toBe(0);
+    expect((await runCli(['decrypt', file, '-w', plainOut, '--force'], { env })).code).toBe(0);
     expect(statSync(plainOut).mode & 0o777).toBe(0o600);
   });
 
@@ -261,7 +261,7 @@ describe('smaller leaks', () => {
       const file = join(dir, `sig-${signal}.kmsecret.yaml`);
       expect(
         (
-          await runCli(['create', `sig-${signal.toLowerCase()}`, '-n', 'team-a', '--key', recipient, '--from-literal', 'A=edit-signal-value', '-o', file], {
+          await runCli(['create', `sig-${signal.toLowerCase()}`, '-n', 'team-a', '--key', recipient, '--from-literal', 'A=edit-signal-value', '-w', file], {
             env,
           })
         ).code,
@@ -287,7 +287,7 @@ describe('smaller leaks', () => {
     mkdirSync(stale, { mode: 0o700 });
     writeFileSync(join(stale, 'app.yaml'), 'data:\n  A: left-behind-plaintext\n', { mode: 0o600 });
     const file = join(dir, 'stale.kmsecret.yaml');
-    expect((await runCli(['create', 'stale', '-n', 'team-a', '--key', recipient, '--from-literal', 'A=1', '-o', file], { env })).code).toBe(0);
+    expect((await runCli(['create', 'stale', '-n', 'team-a', '--key', recipient, '--from-literal', 'A=1', '-w', file], { env })).code).toBe(0);
     const { script } = editorScript(dir, 'stale', [{}]);
     expect((await runCli(['edit', file], { env: { ...env, EDITOR_SCRIPT: script } })).code).toBe(0);
     expect(existsSync(stale)).toBe(false);
