@@ -107,11 +107,11 @@ export async function collectValues(flags: ValueFlags, io: Io, stdin: Stdin): Pr
   }
   for (const spec of flags.files) {
     const eq = spec.indexOf('=');
-    const key = eq > 0 ? spec.slice(0, eq) : undefined;
+    const key = eq > 0 ? checkKey(spec.slice(0, eq), '--from-file') : undefined;
     const path = eq > 0 ? spec.slice(eq + 1) : spec;
     if (path === '-') {
       if (!key) throw usageError('--from-file - (stdin) needs a key: --from-file KEY=-');
-      out.push(await stdin.value(checkKey(key, '--from-file')));
+      out.push(await stdin.value(key));
       continue;
     }
     const stat = statSync(resolve(io.cwd, path), { throwIfNoEntry: false });
@@ -124,7 +124,7 @@ export async function collectValues(flags: ValueFlags, io: Io, stdin: Stdin): Pr
       }
       continue;
     }
-    out.push({ key: checkKey(key ?? basename(path), '--from-file'), value: readBytes(path, io.cwd), source: `--from-file ${path}` });
+    out.push({ key: key ?? checkKey(basename(path), '--from-file'), value: readBytes(path, io.cwd), source: `--from-file ${path}` });
   }
   for (const file of flags.envFiles) {
     for (const [key, value] of parseEnvFile(readText(file, io.cwd), file)) {
