@@ -57,7 +57,9 @@ let server;
 try {
   server = await startKmsServer({ port, region: exampleRegion, account: exampleAccount });
 } catch (error) {
-  process.stderr.write(`kms-server: cannot listen on 127.0.0.1:${port} (${error?.code ?? error?.message ?? error}); pass --port N, or --port 0 for a free one\n`);
+  process.stderr.write(
+    `kms-server: cannot listen on 127.0.0.1:${port} (${error?.code ?? error?.message ?? error}); pass --port N, or --port 0 for a free one\n`,
+  );
   process.exit(5);
 }
 createExampleKeys(server);
