@@ -13,7 +13,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { inputError, type KmsecretError } from '../errors.js';
 import { annotationsOf, resourceRef } from '../k8s/resource.js';
 import { parseDocuments } from '../krm/yaml.js';
-import { isKmsSecret } from '../model/kmssecret.js';
+import { isKmsSecret, transformerKind } from '../model/kmssecret.js';
 
 export const kustomizationNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
@@ -26,6 +26,9 @@ export interface Placement {
 export interface KustomizationView {
   /** Absolute file path → its placement, for files that some kustomization moves. */
   placements: Map<string, Placement>;
+  /** Absolute file path → the KmsSecretTransformer file that decrypts it (its env settings:
+   *  shush prefixes and context, pod spec paths), for files a kustomization lists next to one. */
+  configs: Map<string, string>;
   errors: KmsecretError[];
 }
 
@@ -77,6 +80,17 @@ function execGenerators(file: string, shown: (p: string) => string, errors: Kmse
   }
 }
 
+/** The first KmsSecretTransformer among a kustomization's transformers: the one that decrypts its resources. */
+function transformerConfig(entries: readonly string[], dir: string, root: string): string | undefined {
+  for (const entry of entries) {
+    const path = resolve(dir, entry);
+    if (!inside(root, path) || !statSync(path, { throwIfNoEntry: false })?.isFile()) continue;
+    const value = readRoot(path);
+    if (value?.kind === transformerKind) return path;
+  }
+  return undefined;
+}
+
 /** The git work tree a file is in, or the file system's root where there is none. */
 function repositoryOf(file: string): string {
   for (let dir = dirname(file); ; dir = dirname(dir)) {
@@ -92,14 +106,14 @@ function inside(root: string, path: string): boolean {
 
 /** Follows every kustomization in `roots` and the directories their `resources:` name. */
 export function viewKustomizations(roots: readonly string[], cwd: string): KustomizationView {
-  const view: KustomizationView = { placements: new Map(), errors: [] };
+  const view: KustomizationView = { placements: new Map(), configs: new Map(), errors: [] };
   const shown = (p: string) => {
     const rel = relative(cwd, p);
     return rel.startsWith('..') ? p : rel;
   };
   const visiting = new Set<string>();
-  const visit = (kustomization: string, override: Placement | undefined) => {
-    const key = `${kustomization}\u0000${override?.namespace ?? ''}`;
+  const visit = (kustomization: string, override: Placement | undefined, outerConfig: string | undefined) => {
+    const key = `${kustomization}\u0000${override?.namespace ?? ''}\u0000${outerConfig ?? ''}`;
     if (visiting.has(key)) return;
     visiting.add(key);
     const root = readRoot(kustomization);
@@ -108,6 +122,9 @@ export function viewKustomizations(roots: readonly string[], cwd: string): Kusto
     // The outermost kustomization's namespace wins.
     const placement = override ?? own;
     const dir = dirname(kustomization);
+    // A base's own transformer runs first (kustomize runs each level's transformers on its
+    // resources), so the innermost KmsSecretTransformer is the one that decrypts.
+    const config = transformerConfig(listOf(root.transformers), dir, repositoryOf(kustomization)) ?? outerConfig;
     for (const field of ['resources', 'generators', 'transformers', 'components']) {
       for (const entry of listOf(root[field])) {
         if (/^[a-z]+:\/\//i.test(entry) || entry.startsWith('git@')) continue;
@@ -119,10 +136,11 @@ export function viewKustomizations(roots: readonly string[], cwd: string): Kusto
         if (!stat) continue;
         if (stat.isDirectory()) {
           const inner = kustomizationIn(path);
-          if (inner) visit(inner, placement);
+          if (inner) visit(inner, placement, config);
           continue;
         }
         if (field === 'generators') execGenerators(path, shown, view.errors);
+        if (config && field !== 'transformers') view.configs.set(path, config);
         if (placement && field !== 'transformers') {
           const existing = view.placements.get(path);
           if (!existing || override) view.placements.set(path, placement);
@@ -133,7 +151,7 @@ export function viewKustomizations(roots: readonly string[], cwd: string): Kusto
   for (const root of roots) {
     const stat = statSync(root, { throwIfNoEntry: false });
     const kustomization = stat?.isDirectory() ? kustomizationIn(root) : stat && kustomizationNames.includes(basename(root)) ? root : undefined;
-    if (kustomization) visit(kustomization, undefined);
+    if (kustomization) visit(kustomization, undefined, undefined);
   }
   // Errors may repeat when a file is reached twice.
   const seen = new Set<string>();

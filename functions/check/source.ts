@@ -10,6 +10,7 @@ import { defaultEnv, type RenderConfig } from '../model/config.js';
 import { providers } from '../providers/registry.js';
 import { plan } from '../render/plan.js';
 import type { PlannedValue } from '../render/values.js';
+import { toBase64url } from '../token/base64url.js';
 import type { Placement } from './kustomization.js';
 
 export interface SourceCheck {
@@ -17,6 +18,8 @@ export interface SourceCheck {
   /** For --decrypt: the values, once the file is sound. */
   values: PlannedValue[];
   resources: number;
+  /** The same error at its field's own line, for the errors found later (--decrypt). */
+  locate(error: KmsecretError): KmsecretError;
 }
 
 /** kustomize's and kpt's bookkeeping, written by hand into a source: kmsecret trusts kustomize's
@@ -54,9 +57,58 @@ function atFieldLine(error: KmsecretError, items: readonly SourceItem[]): Kmsecr
   return line ? new KmsecretError(error.category, error.message, { ...error.place, line }, error.hint) : error;
 }
 
-const config: RenderConfig = { mode: 'decrypt', concurrency: 1, timeoutMs: 1, env: defaultEnv };
+export const defaultCheckConfig: RenderConfig = { mode: 'decrypt', concurrency: 1, timeoutMs: 1, env: defaultEnv };
 
-export function checkSource(file: string, text: string, placement: Placement | undefined): SourceCheck {
+/** The value at a dotted field path such as `spec.containers[0].env[1].name`. */
+function at(value: unknown, field: string): unknown {
+  const segments = field.split(/\.|(?=\[)/).map((s) => (/^\[\d+\]$/.test(s) ? Number(s.slice(1, -1)) : s));
+  return segments.reduce<unknown>(
+    (node, seg) => (typeof node === 'object' && node !== null ? (node as Record<string | number, unknown>)[seg] : undefined),
+    value,
+  );
+}
+
+/**
+ * A hint that names the command that fits where the value sits: `encrypt-value` with the
+ * workload and variable for an env value, `set FILE KEY` for a KmsSecret's — in place of
+ * the render's general "write the value again with kmsecret set".
+ */
+function fittingHint(error: KmsecretError, items: readonly SourceItem[], file: string): KmsecretError {
+  const { field, resource } = error.place;
+  if (!field || !error.hint?.includes('`kmsecret set`')) return error;
+  const env = /^(.*\benv\[\d+\])\.value$/.exec(field);
+  let command: string | undefined;
+  if (env && resource?.name) {
+    const item = items.find((i) => i.origin?.line === error.place.line);
+    const variable = item ? at(item.parsed.value, `${env[1]}.name`) : undefined;
+    if (typeof variable === 'string' && /^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(variable)) {
+      command = `printf %s "$VALUE" | kmsecret encrypt-value --key KEY${resource.namespace ? ` -n ${resource.namespace}` : ''} --workload ${resource.name} --env ${variable}`;
+    }
+  } else {
+    const key = /^data\.([-._a-zA-Z0-9]+)$/.exec(field)?.[1] ?? /^data\["([-._a-zA-Z0-9]+)"\]$/.exec(field)?.[1];
+    if (key) command = `kmsecret set ${file} ${key} (the value on stdin)`;
+  }
+  if (!command) return error;
+  const moved = /overlay/.test(error.hint) ? '; an overlay that changes the namespace needs its own values' : '';
+  return new KmsecretError(error.category, error.message, error.place, `write the value again here: ${command} (or restore the token from git)${moved}`);
+}
+
+/** A field that does not decode and encode back to itself was cut short (a copy-paste that lost
+ *  characters) or edited: kmsecret writes canonical base64url. A cut that happens to leave a
+ *  canonical field shows only when the value is opened: `kmsecret check --decrypt`. */
+function damagedField(value: PlannedValue): KmsecretError | undefined {
+  if (value.form !== 'token') return undefined;
+  const { token } = value;
+  const which = toBase64url(token.sealed) !== token.sealedText ? 'value' : toBase64url(token.wrappedKey) !== token.wrappedKeyText ? 'data key' : undefined;
+  if (!which) return undefined;
+  return inputError(
+    `value's token is truncated or damaged: its ${which} field is not as kmsecret writes it (a copy-paste that lost characters?)`,
+    value.place,
+    'restore the token from git, or write the value again with `kmsecret set`',
+  );
+}
+
+export function checkSource(file: string, text: string, placement: Placement | undefined, config: RenderConfig = defaultCheckConfig): SourceCheck {
   const items = readStream(text, file);
   const errors: KmsecretError[] = [];
   for (const item of items) {
@@ -88,9 +140,15 @@ export function checkSource(file: string, text: string, placement: Placement | u
     values = planned.values;
     for (const value of values) {
       if (value.form !== 'token') continue;
+      const damaged = damagedField(value);
+      if (damaged) {
+        errors.push(damaged);
+        continue;
+      }
       const problem = providers[value.token.provider].keyIdProblem?.(value.token.keyId, value.token.wrappedKey);
       if (problem) errors.push(inputError(`value's token: ${problem}`, value.place, 'restore the token from git; only `kmsecret rotate` changes a key'));
     }
   }
-  return { errors: errors.map((e) => atFieldLine(e, items)), values, resources: items.length };
+  const locate = (e: KmsecretError) => atFieldLine(fittingHint(e, items, file), items);
+  return { errors: errors.map(locate), values, resources: items.length, locate };
 }

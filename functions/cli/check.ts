@@ -1,10 +1,11 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { asErrorList, errorRecord, exitCodeOf, formatError, type KmsecretError, usageError } from '../errors.js';
+import { asErrorList, errorRecord, exitCodeOf, formatError, KmsecretError, usageError } from '../errors.js';
 import { kustomizationNames, viewKustomizations } from '../check/kustomization.js';
 import { checkRendered } from '../check/rendered.js';
-import { checkSource } from '../check/source.js';
-import { defaultEnv } from '../model/config.js';
+import { checkSource, defaultCheckConfig } from '../check/source.js';
+import { parseDocuments } from '../krm/yaml.js';
+import { defaultEnv, readConfig, type RenderConfig } from '../model/config.js';
 import { decrypt } from '../render/decrypt.js';
 import type { PlannedValue } from '../render/values.js';
 import { all, flag, outputFlag, outputFormat } from './args.js';
@@ -53,6 +54,37 @@ function report(errors: readonly KmsecretError[], summary: Record<string, number
     ctx.stderr(errors.length === 0 ? `kmsecret check: ok (${counts})\n` : `kmsecret check: ${plural(errors.length, 'problem')} (${counts})\n`);
   }
   return exitCodeOf(errors);
+}
+
+function transformerConfig(text: string, file: string, ctx: Context): RenderConfig {
+  const value = parseDocuments(text, file)[0]?.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return defaultCheckConfig;
+  return readConfig(value as Record<string, unknown>, ctx.settings);
+}
+
+/**
+ * KMS refusing a shush value is about the encryption context the value was made with
+ * (shush --context), which the KmsSecretTransformer's env.context must repeat — not about a
+ * namespace and name, which is what the render's message says of kmsecret's own data keys.
+ */
+function aboutShush(error: KmsecretError, values: readonly PlannedValue[]): KmsecretError {
+  const { place } = error;
+  const value = values.find(
+    (v) => v.form === 'shush' && v.place.file === place.file && v.place.field === place.field && v.place.resource?.name === place.resource?.name,
+  );
+  if (value?.form !== 'shush') return error;
+  const context = Object.keys(value.context).length === 0 ? 'no encryption context' : `the encryption context ${JSON.stringify(value.context)}`;
+  const message = error.message
+    .replace('KMS refused the data key', 'KMS refused the shush value')
+    .replace(
+      /its encryption context \(namespace\/name\) differs from the one it was written for/,
+      `it was encrypted with another context than this render gives it (${context})`,
+    );
+  const hint =
+    error.category === 'decrypt'
+      ? `a shush value decrypts only with the context it was encrypted with (shush --context); set the same pairs in env.context of the KmsSecretTransformer that decrypts it (here: ${context})${error.hint?.includes('IAM') ? ", and let the role decrypt with that context (the key policy's kms:EncryptionContext conditions)" : ''}`
+      : error.hint;
+  return new KmsecretError(error.category, message, place, hint);
 }
 
 export const check: Command = {
@@ -115,15 +147,27 @@ Examples:
     );
     // What the kustomizations include is checked too, where it lands (a base outside PATHs).
     const seen = new Set(found.map((f) => resolve(ctx.cwd, f)));
-    const files = [...found, ...[...kustomizations.placements.keys()].filter((f) => !seen.has(f)).map((f) => shownPath(f, ctx.cwd))];
+    const included = [...new Set([...kustomizations.placements.keys(), ...kustomizations.configs.keys()])].filter((f) => !seen.has(f));
+    const files = [...found, ...included.map((f) => shownPath(f, ctx.cwd))];
     const errors: KmsecretError[] = [...kustomizations.errors];
     const values: PlannedValue[] = [];
+    const configs = new Map<string, RenderConfig>();
+    const locators = new Map<string, (error: KmsecretError) => KmsecretError>();
     let resources = 0;
     for (const file of files) {
       try {
-        const result = checkSource(file, readText(file, ctx.cwd), kustomizations.placements.get(resolve(ctx.cwd, file)));
+        const absolute = resolve(ctx.cwd, file);
+        const configFile = kustomizations.configs.get(absolute);
+        let config = defaultCheckConfig;
+        if (configFile) {
+          // The KmsSecretTransformer that decrypts the file: its shush prefixes and context, its pod spec paths.
+          config = configs.get(configFile) ?? transformerConfig(readText(configFile, ctx.cwd), shownPath(configFile, ctx.cwd), ctx);
+          configs.set(configFile, config);
+        }
+        const result = checkSource(file, readText(file, ctx.cwd), kustomizations.placements.get(absolute), config);
         errors.push(...result.errors);
         values.push(...result.values);
+        locators.set(file, result.locate);
         resources += result.resources;
       } catch (error) {
         errors.push(...asErrorList(error));
@@ -133,7 +177,7 @@ Examples:
       try {
         await decrypt(values, ctx.keys);
       } catch (error) {
-        errors.push(...asErrorList(error));
+        errors.push(...asErrorList(error).map((e) => (locators.get(e.place.file ?? '') ?? ((x: KmsecretError) => x))(aboutShush(e, values))));
       }
     }
     return report(errors, { files: files.length, resources, values: values.length }, ctx, json, flag(args, 'decrypt') && errors.length === 0);
