@@ -161,8 +161,16 @@ Examples:
         let config = defaultCheckConfig;
         if (configFile) {
           // The KmsSecretTransformer that decrypts the file: its shush prefixes and context, its pod spec paths.
-          config = configs.get(configFile) ?? transformerConfig(readText(configFile, ctx.cwd), shownPath(configFile, ctx.cwd), ctx);
-          configs.set(configFile, config);
+          if (!configs.has(configFile)) {
+            try {
+              configs.set(configFile, transformerConfig(readText(configFile, ctx.cwd), shownPath(configFile, ctx.cwd), ctx));
+            } catch (error) {
+              // Said once, for the config file; its files are checked with the defaults.
+              configs.set(configFile, defaultCheckConfig);
+              errors.push(...asErrorList(error).map((e) => e.at({ file: shownPath(configFile, ctx.cwd), line: 1 })));
+            }
+          }
+          config = configs.get(configFile) as RenderConfig;
         }
         const result = checkSource(file, readText(file, ctx.cwd), kustomizations.placements.get(absolute), config);
         errors.push(...result.errors);
