@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { asErrorList, exitCodeOf, inputError, KmsecretError, usageError } from './errors.js';
 import { KeyService } from './keys/key-service.js';
+import { readGeneratorFiles } from './krm/generator-files.js';
 import { isKptRun, kptRunDestination, visibleKptDestination } from './krm/kpt.js';
 import { type OutputItem, readResourceList, readStream, resourceListParts, type SourceItem, writeResourceList, writeStream } from './krm/resource-list.js';
 import { errorResult, infoResult, type Result, stderrReport } from './krm/results.js';
@@ -59,9 +60,11 @@ function policy(settings: Settings, orchestrator: Orchestrator): BindingPolicy {
 }
 
 async function renderWith(items: readonly SourceItem[], config: RenderConfig, settings: Settings, orchestrator: Orchestrator): Promise<RenderOutcome> {
+  // kustomize runs a generator in its kustomization's directory.
+  const generated = config.generatorFiles ? readGeneratorFiles(config.generatorFiles, process.cwd()) : [];
   const keys = keyService(settings, config);
   try {
-    return await render(items, config, policy(settings, orchestrator), keys);
+    return await render(items, config, policy(settings, orchestrator), keys, generated);
   } finally {
     keys.close();
   }
@@ -117,7 +120,7 @@ async function runLegacyPlugin(configFile: string, settings: Settings): Promise<
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw inputError('the plugin config is not a mapping', { file: configFile });
     const config: RenderConfig = readConfig(value as Record<string, unknown>, settings);
     // A generator gets nothing on stdin; a transformer gets the resources.
-    const items = config.generator ? [] : readStream(await readStdin());
+    const items = config.generator || config.generatorFiles ? [] : readStream(await readStdin());
     const outcome = await renderWith(items, config, settings, 'kustomize');
     process.stdout.write(writeStream(outcome.output));
     if (outcome.notice) process.stderr.write(`${outcome.notice}\n`);
