@@ -32,12 +32,12 @@ export interface Plan {
   values: PlannedValue[];
 }
 
-/** Could this chunk hold anything of ours: a token (`kmsecret:`), one of our kinds or
- *  annotations (`KmsSecret…`, `kmsecret.dev/`), a shush prefix? Only those are parsed at all;
- *  the word "kmsecret" in a comment is not enough. A YAML escape or a binary scalar could spell
- *  a marker without its letters, so those count too. */
+/** Could this chunk hold anything of ours: a token (`kmsecret:`), one of our kinds
+ *  (`KmsSecret…`), a shush prefix? Only those are parsed at all; the word "kmsecret" in a
+ *  comment or an annotation of ours on a workload with no values is not enough. A YAML escape
+ *  or a binary scalar could spell a marker without its letters, so those count too. */
 export function mayConcern(text: string, prefixes: readonly string[]): boolean {
-  return /kmsecret[:.]|KmsSecret|\\[xuU\r\n]|!!binary|:binary\b/.test(text) || prefixes.some((p) => text.includes(p));
+  return /kmsecret:|KmsSecret|\\[xuU\r\n]|!!binary|:binary\b/.test(text) || prefixes.some((p) => text.includes(p));
 }
 
 /** Must this item be read, or can an unreadable one pass through? A token (or what may be one)
