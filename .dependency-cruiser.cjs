@@ -2,7 +2,7 @@
 // token/, providers/, crypto/ and the bottom files. `npm test` runs this and
 // fails on any cycle between files, and on any import of a folder above.
 const layers = [
-  ['entry', '^functions/(fn|cli)\\.ts$|^functions/cli/'],
+  ['entry', '^functions/(fn|fn-run|cli)\\.ts$|^functions/cli/'],
   ['check', '^functions/check/'],
   ['render', '^functions/render/'],
   ['model', '^functions/model/'],

@@ -3,26 +3,20 @@
 //   kmsecret-fn              KRM exec/container function: a ResourceList on stdin
 //                            (kpt fn render/eval, kustomize --enable-exec, docker)
 //   kmsecret-fn CONFIG_FILE  legacy kustomize exec plugin (KUSTOMIZE_PLUGIN_HOME):
-//                            a KmsSecret config generates its Secret; a
-//                            KmsSecretTransformer config transforms the
-//                            resources kustomize writes on stdin
+//                            a KmsSecret or KmsSecretGenerator config generates
+//                            Secrets; a KmsSecretTransformer config transforms
+//                            the resources kustomize writes on stdin
 //
 // On success: the output on stdout, nothing on stderr, exit 0. On failure: a
 // message per error on stderr (kustomize shows only stderr), a ResourceList
 // with `results` and no items on stdout (kpt shows results), and a non-zero
 // exit code; never a partial output, never a stack trace.
-import { readFileSync } from 'node:fs';
-import { asErrorList, exitCodeOf, inputError, KmsecretError, usageError } from './errors.js';
-import { KeyService } from './keys/key-service.js';
-import { isKptRun, kptRunDestination, visibleKptDestination } from './krm/kpt.js';
-import { type OutputItem, readResourceList, readStream, resourceListParts, type SourceItem, writeResourceList, writeStream } from './krm/resource-list.js';
-import { errorResult, infoResult, type Result, stderrReport } from './krm/results.js';
-import { parseWhole } from './krm/yaml.js';
-import { readConfig, type RenderConfig } from './model/config.js';
-import { providerSet } from './providers/registry.js';
-import type { BindingPolicy, Orchestrator } from './render/binding-rule.js';
-import { mayConcern } from './render/plan.js';
-import { render, type RenderOutcome } from './render/render.js';
+//
+// This file stays small: a ResourceList with nothing of ours is answered here
+// (krm/pass-through.ts) without loading the YAML library or the render, which
+// live in fn-run.ts and load only when there is something to do.
+import { asErrorList, inputError, type KmsecretError, KmsecretErrors, usageError } from './errors.js';
+import { passThrough } from './krm/pass-through.js';
 import { readSettings, type Settings } from './settings.js';
 import { version } from './version.js';
 
@@ -43,109 +37,11 @@ async function readStdin(): Promise<string> {
   }
 }
 
-function keyService(settings: Settings, config: RenderConfig): KeyService {
-  const options = {
-    providers: providerSet(settings),
-    concurrency: config.concurrency,
-    timeoutMs: config.timeoutMs,
-    retry: settings.retry,
-    maxDataKeys: settings.maxDataKeys,
-  };
-  return new KeyService(settings.kmsKeys ? { ...options, kmsKeys: settings.kmsKeys } : options);
-}
-
-function policy(settings: Settings, orchestrator: Orchestrator): BindingPolicy {
-  return settings.allowedNamespaces ? { orchestrator, allowedNamespaces: settings.allowedNamespaces } : { orchestrator };
-}
-
-async function renderWith(items: readonly SourceItem[], config: RenderConfig, settings: Settings, orchestrator: Orchestrator): Promise<RenderOutcome> {
-  const keys = keyService(settings, config);
-  try {
-    return await render(items, config, policy(settings, orchestrator), keys);
-  } finally {
-    keys.close();
-  }
-}
-
-/** kpt writing back into the package: render nothing, say why (README: "kpt writes in place"). */
-function leaveInPlace(items: readonly SourceItem[]): RenderOutcome {
-  const message =
-    'kpt is writing into the package files, so KmsSecrets and encrypted values were left as they are (no plaintext on disk); render with `-o stdout`, `-o unwrap` or `-o DIR` to decrypt';
-  return { output: items.map((item): OutputItem => ({ kind: 'source', item })), results: [infoResult(message)], notice: `kmsecret: ${message}` };
-}
-
-/** Under kpt, where its output goes decides whether to decrypt at all. */
-function kptOutcome(items: readonly SourceItem[], settings: Settings): RenderOutcome | undefined {
-  const destination = kptRunDestination(settings.kptOutput, visibleKptDestination());
-  if (destination === 'in-place') return leaveInPlace(items);
-  if (destination === 'elsewhere') return undefined;
-  throw new KmsecretError(
-    'usage',
-    "kmsecret-fn cannot see where kpt writes its output (it runs in a container, or not on Linux), and will not risk writing plaintext into the package's files",
-    {},
-    'when the output goes elsewhere (kpt fn eval … -o stdout|unwrap|DIR), say so: kpt fn eval --env KMSECRET_KPT_OUTPUT=stdout (a Kptfile image: entry under kpt fn render gets no environment: run kmsecret-fn with exec:, or kpt fn eval --image)',
-  );
-}
-
-async function runKrm(settings: Settings): Promise<void> {
-  let apiVersion = 'config.kubernetes.io/v1';
-  try {
-    const input = readResourceList(await readStdin());
-    apiVersion = input.apiVersion;
-    const config = readConfig(input.functionConfig, settings);
-    const kpt = isKptRun(input.items);
-    // Placeholders written in place would replace the encrypted sources just the same.
-    const ours = input.items.some((item) => mayConcern(item.text, config.env.prefixes));
-    const outcome =
-      (kpt && ours ? kptOutcome(input.items, settings) : undefined) ?? (await renderWith(input.items, config, settings, kpt ? 'kpt' : 'kustomize'));
-    writeParts(resourceListParts(apiVersion, input.indent, outcome.output, outcome.results));
-    if (outcome.notice) process.stderr.write(`${outcome.notice}\n`);
-  } catch (thrown) {
-    fail(asErrorList(thrown), (results) => process.stdout.write(writeResourceList(apiVersion, 0, [], results)));
-  }
-}
-
-async function runLegacyPlugin(configFile: string, settings: Settings): Promise<void> {
-  try {
-    let text: string;
-    try {
-      text = readFileSync(configFile, 'utf8');
-    } catch {
-      throw usageError('cannot read the plugin config file', 'kustomize passes the config file as the only argument');
-    }
-    const { value } = parseWhole(text, { file: configFile });
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw inputError('the plugin config is not a mapping', { file: configFile });
-    const config: RenderConfig = readConfig(value as Record<string, unknown>, settings);
-    // A generator gets nothing on stdin; a transformer gets the resources.
-    const items = config.generator ? [] : readStream(await readStdin());
-    const outcome = await renderWith(items, config, settings, 'kustomize');
-    process.stdout.write(writeStream(outcome.output));
-    if (outcome.notice) process.stderr.write(`${outcome.notice}\n`);
-  } catch (thrown) {
-    fail(asErrorList(thrown));
-  }
-}
-
-/** Writes in batches of about a megabyte: neither one huge string nor a write per item. */
-function writeParts(parts: readonly string[]): void {
-  let batch: string[] = [];
-  let size = 0;
-  for (const part of parts) {
-    batch.push(part);
-    size += part.length;
-    if (size >= 1 << 20) {
-      process.stdout.write(batch.join(''));
-      batch = [];
-      size = 0;
-    }
-  }
-  if (batch.length > 0) process.stdout.write(batch.join(''));
-}
-
-function fail(errors: KmsecretError[], writeResults?: (results: Result[]) => void): void {
-  process.stderr.write(stderrReport(errors));
-  writeResults?.(errors.map(errorResult));
-  process.exitCode = exitCodeOf(errors);
+/** Failures before there was anything to do are rare: the reporting loads with the render. */
+async function failWith(errors: KmsecretError[], krm: boolean): Promise<void> {
+  const { fail, failKrm } = await import('./fn-run.js');
+  if (krm) failKrm(new KmsecretErrors(errors));
+  else fail(errors);
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
@@ -158,22 +54,28 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${version}\n`);
     return;
   }
+  const krm = args[0] === undefined;
   if (args.length > 1 || args[0]?.startsWith('-')) {
-    fail([usageError('unexpected arguments', 'kmsecret-fn takes a ResourceList on stdin, or one plugin config file')]);
+    await failWith([usageError('unexpected arguments', 'kmsecret-fn takes a ResourceList on stdin, or one plugin config file')], false);
     return;
   }
   let settings: Settings;
+  let stdin = '';
   try {
     settings = readSettings();
+    if (krm) stdin = await readStdin();
   } catch (thrown) {
-    fail(
-      asErrorList(thrown),
-      args[0] === undefined ? (results) => process.stdout.write(writeResourceList('config.kubernetes.io/v1', 0, [], results)) : undefined,
-    );
+    await failWith(asErrorList(thrown), krm);
     return;
   }
-  await (args[0] === undefined ? runKrm(settings) : runLegacyPlugin(args[0], settings));
+  const quick = krm ? passThrough(stdin) : undefined;
+  if (quick !== undefined) {
+    process.stdout.write(quick);
+    return;
+  }
+  const run = await import('./fn-run.js');
+  await (krm ? run.runKrm(stdin, settings) : run.runLegacyPlugin(args[0] as string, settings, readStdin));
 }
 
-process.on('unhandledRejection', (reason) => fail(asErrorList(reason)));
+process.on('unhandledRejection', (reason) => void failWith(asErrorList(reason), false));
 await main(process.argv);

@@ -18,9 +18,10 @@ const precompiledValidators = {
       const ajv = new Ajv({ allErrors: true, coerceTypes: true, strict: true, code: { source: true, esm: true } });
       ajv.addSchema(await schema('kmssecret.schema.json'), 'KmsSecret');
       ajv.addSchema(await schema('kmssecrettransformer.schema.json'), 'KmsSecretTransformer');
-      const code = standaloneCode(ajv, { KmsSecret: 'KmsSecret', KmsSecretTransformer: 'KmsSecretTransformer' });
+      ajv.addSchema(await schema('kmssecretgenerator.schema.json'), 'KmsSecretGenerator');
+      const code = standaloneCode(ajv, { KmsSecret: 'KmsSecret', KmsSecretTransformer: 'KmsSecretTransformer', KmsSecretGenerator: 'KmsSecretGenerator' });
       return {
-        contents: `${code}\nconst all = { KmsSecret, KmsSecretTransformer };\nexport function validator(name) { return all[name]; }\n`,
+        contents: `${code}\nconst all = { KmsSecret, KmsSecretTransformer, KmsSecretGenerator };\nexport function validator(name) { return all[name]; }\n`,
         loader: 'js',
         resolveDir: new URL('../functions/model/', import.meta.url).pathname,
       };

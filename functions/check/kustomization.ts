@@ -13,7 +13,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { inputError, type KmsecretError } from '../errors.js';
 import { annotationsOf, resourceRef } from '../k8s/resource.js';
 import { parseDocuments } from '../krm/yaml.js';
-import { isKmsSecret, transformerKind } from '../model/kmssecret.js';
+import { generatorKind, isKmsSecret, transformerKind } from '../model/kmssecret.js';
 
 export const kustomizationNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
@@ -56,6 +56,21 @@ function readRoot(file: string): Record<string, unknown> | undefined {
     // `kmsecret check` reports the file's YAML errors when it reads the file itself.
     return undefined;
   }
+}
+
+/** The KmsSecret files a KmsSecretGenerator lists, as absolute paths (relative to its directory). */
+function generatorFiles(file: string): string[] {
+  let docs;
+  try {
+    docs = parseDocuments(readFileSync(file, 'utf8'), file);
+  } catch {
+    return [];
+  }
+  return docs.flatMap(({ value }) => {
+    const record = value as Record<string, unknown> | null;
+    if (!record || typeof record !== 'object' || record.kind !== generatorKind || !Array.isArray(record.files)) return [];
+    return record.files.filter((f): f is string => typeof f === 'string').map((f) => resolve(dirname(file), f));
+  });
 }
 
 /** A generator KmsSecret marked as an exec KRM function: kubectl kustomize skips it and renders nothing. */
@@ -140,10 +155,14 @@ export function viewKustomizations(roots: readonly string[], cwd: string): Kusto
           continue;
         }
         if (field === 'generators') execGenerators(path, shown, view.errors);
-        if (config && field !== 'transformers') view.configs.set(path, config);
-        if (placement && field !== 'transformers') {
-          const existing = view.placements.get(path);
-          if (!existing || override) view.placements.set(path, placement);
+        // The transformer listed next to a resource decrypts it (a generator decrypts its own files).
+        if (config && (field === 'resources' || field === 'components')) view.configs.set(path, config);
+        // A KmsSecretGenerator's own files land where its kustomization puts them.
+        const targets = field === 'generators' ? [path, ...generatorFiles(path).filter((f) => inside(repositoryOf(kustomization), f))] : [path];
+        for (const target of targets) {
+          if (!placement || field === 'transformers') continue;
+          const existing = view.placements.get(target);
+          if (!existing || override) view.placements.set(target, placement);
         }
       }
     }

@@ -6,7 +6,11 @@ import type { Command } from './command.js';
 import { usageError } from '../errors.js';
 
 /** kustomize looks legacy exec plugins up as PLUGIN_HOME/GROUP/VERSION/lowercased-kind/Kind. */
-export const pluginPaths = ['kmsecret.dev/v1alpha1/kmssecret/KmsSecret', 'kmsecret.dev/v1alpha1/kmssecrettransformer/KmsSecretTransformer'];
+export const pluginPaths = [
+  'kmsecret.dev/v1alpha1/kmssecret/KmsSecret',
+  'kmsecret.dev/v1alpha1/kmssecretgenerator/KmsSecretGenerator',
+  'kmsecret.dev/v1alpha1/kmssecrettransformer/KmsSecretTransformer',
+];
 
 export const installPlugin: Command = {
   name: 'install-plugin',
@@ -17,6 +21,7 @@ Links kmsecret-fn into kustomize's legacy exec plugin layout, the only plugin
 form \`kubectl kustomize --enable-alpha-plugins\` runs without Docker:
 
   PLUGIN_HOME/kmsecret.dev/v1alpha1/kmssecret/KmsSecret
+  PLUGIN_HOME/kmsecret.dev/v1alpha1/kmssecretgenerator/KmsSecretGenerator
   PLUGIN_HOME/kmsecret.dev/v1alpha1/kmssecrettransformer/KmsSecretTransformer
 
 PLUGIN_HOME defaults to $KUSTOMIZE_PLUGIN_HOME, else $XDG_CONFIG_HOME/kustomize/plugin

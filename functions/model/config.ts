@@ -11,7 +11,7 @@ import { builtinPodKinds } from '../k8s/pod-specs.js';
 import { resourceRef, stringMap } from '../k8s/resource.js';
 import type { Settings } from '../settings.js';
 import { contextKeyPrefix } from '../token/binding.js';
-import { isKmsSecret, kmsSecretApiVersion, transformerKind } from './kmssecret.js';
+import { generatorKind, isKmsSecret, kmsSecretApiVersion, transformerKind } from './kmssecret.js';
 import { validate } from './validate.js';
 
 export type EnvOutput = 'secretRef' | 'inline';
@@ -29,6 +29,8 @@ export interface RenderConfig {
   };
   /** Set when the function config is a KmsSecret: kustomize's generator form. */
   generator?: Record<string, unknown>;
+  /** Set when the function config is a KmsSecretGenerator: the KmsSecret files to generate from. */
+  generatorFiles?: string[];
 }
 
 /** What a config asks for before the environment's ceilings apply (concurrency and
@@ -148,13 +150,20 @@ function fromFunctionConfig(value: Record<string, unknown> | undefined): AskedCo
   const place: ErrorPlace = { resource: resourceRef(value), field: 'functionConfig' };
   if (isKmsSecret(value)) return { ...defaults(), generator: value };
   if (value.kind === transformerKind) return fromTransformer(value, place);
+  if (value.kind === generatorKind) {
+    validate('KmsSecretGenerator', value, place);
+    const asked: AskedConfig = { ...defaults(), generatorFiles: value.files as string[] };
+    if (value.concurrency !== undefined) asked.concurrency = Number(value.concurrency);
+    if (value.timeoutSeconds !== undefined) asked.timeoutMs = Number(value.timeoutSeconds) * 1000;
+    return asked;
+  }
   if (value.kind === 'ConfigMap' && (value.apiVersion === 'v1' || value.apiVersion === undefined)) {
     return fromTransformer(fromConfigMap(value, place), place);
   }
   throw inputError(
     `function config of kind ${String(value.kind)} is not one kmsecret-fn reads`,
     place,
-    'use a KmsSecret (kustomize generators:), a KmsSecretTransformer, or a ConfigMap',
+    'use a KmsSecret or a KmsSecretGenerator (kustomize generators:), a KmsSecretTransformer, or a ConfigMap',
   );
 }
 

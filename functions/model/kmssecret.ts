@@ -8,6 +8,7 @@ import { validate } from './validate.js';
 export const kmsSecretApiVersion = 'kmsecret.dev/v1alpha1';
 export const kmsSecretKind = 'KmsSecret';
 export const transformerKind = 'KmsSecretTransformer';
+export const generatorKind = 'KmsSecretGenerator';
 
 export interface KmsSecret {
   /** As the function receives it (kustomize may have prefixed or moved it). */

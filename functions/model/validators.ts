@@ -4,13 +4,15 @@
 // shipped function neither loads ajv's compiler nor compiles at every start.
 import { Ajv, type ValidateFunction } from 'ajv';
 import kmsSecretSchema from '../../schemas/kmssecret.schema.json' with { type: 'json' };
+import generatorSchema from '../../schemas/kmssecretgenerator.schema.json' with { type: 'json' };
 import transformerSchema from '../../schemas/kmssecrettransformer.schema.json' with { type: 'json' };
 
-export type SchemaName = 'KmsSecret' | 'KmsSecretTransformer';
+export type SchemaName = 'KmsSecret' | 'KmsSecretTransformer' | 'KmsSecretGenerator';
 
 export const schemas: Record<SchemaName, object> = {
   KmsSecret: kmsSecretSchema,
   KmsSecretTransformer: transformerSchema,
+  KmsSecretGenerator: generatorSchema,
 };
 
 /** coerceTypes: resources are read with the failsafe schema (every scalar a string),

@@ -7,9 +7,20 @@
 // Retries are not left to the SDK (maxAttempts 1): the key service (keys/) retries
 // with backoff and jitter and lowers its concurrency on throttling, which it
 // could not do if the SDK swallowed the throttles.
-import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient, ReEncryptCommand, type KMSClientConfig } from '@aws-sdk/client-kms';
+import {
+  DecryptCommand,
+  type DecryptCommandOutput,
+  EncryptCommand,
+  GenerateDataKeyCommand,
+  KMSClient,
+  ReEncryptCommand,
+  type KMSClientConfig,
+} from '@aws-sdk/client-kms';
 import { regionOfKey } from './key-forms.js';
 import { type DataKey, type EncryptionContext, type KeyProvider, ProviderError, type Unwrapped, type Wrapped } from './provider.js';
+
+/** The pinned SDK version, for the user agent (test/unit/aws-client.test.ts keeps it in step with package.json). */
+export const sdkVersion = '3.1164.0';
 
 export interface AwsKmsOptions {
   /** Sockets per client; real KMS answers far more than the SDK's default of 50 in parallel. */
@@ -38,7 +49,7 @@ export class AwsKmsProvider implements KeyProvider {
   async unwrapDataKey(wrapped: Uint8Array, keyId: string, context: EncryptionContext, signal: AbortSignal): Promise<Unwrapped> {
     // A shush value names no key: the blob itself says which key made it.
     const command = new DecryptCommand({ CiphertextBlob: wrapped, ...(keyId ? { KeyId: keyId } : {}), EncryptionContext: context });
-    const out = await this.#call(keyId, 'Decrypt', (client) => client.send(command, { abortSignal: signal }));
+    const out = await this.#call(keyId, 'Decrypt', (client) => sendDecrypt(client, command, signal));
     if (!out.Plaintext) throw new ProviderError('transient', 'KMS Decrypt returned no plaintext');
     return { plaintext: out.Plaintext, keyId: out.KeyId ?? '' };
   }
@@ -69,9 +80,11 @@ export class AwsKmsProvider implements KeyProvider {
           httpsAgent: { keepAlive: true, maxSockets: sockets },
           connectionTimeout: 5_000,
         },
+        streamCollector: collectBody,
       };
       if (region) config.region = region;
       client = new KMSClient(config);
+      lighten(client);
       this.#clients.set(region, client);
     }
     return client;
@@ -84,6 +97,85 @@ export class AwsKmsProvider implements KeyProvider {
       throw classify(error, keyId, op);
     }
   }
+}
+
+// What the SDK does per call that a render does not need, cut where the SDK allows it; the
+// credential chain and SigV4 signing stay the SDK's own. Measured (1,000 Decrypts at
+// concurrency 16 against a local KMS server): about 560 µs of CPU per call before, 310 after.
+
+type DecryptHandler = (command: DecryptCommand) => Promise<{ output: DecryptCommandOutput }>;
+const decryptHandlers = new WeakMap<KMSClient, WeakMap<object, DecryptHandler>>();
+const noSignal = {};
+
+/**
+ * client.send(command, options) resolves the whole middleware stack again for every call
+ * (clone, sort, wrap). The SDK's own `cacheMiddleware` keeps one resolved stack per command
+ * class, but only for calls without options, i.e. without an abort signal; this keeps one
+ * per client and abort signal (a run has one deadline signal). It assumes, as cacheMiddleware
+ * does, that the stack and config do not change after the first call. Decrypt only: the
+ * resolved stack keeps its first command, and a Decrypt command holds no plaintext.
+ */
+function sendDecrypt(client: KMSClient, command: DecryptCommand, signal: AbortSignal | undefined): Promise<DecryptCommandOutput> {
+  let bySignal = decryptHandlers.get(client);
+  if (!bySignal) decryptHandlers.set(client, (bySignal = new WeakMap()));
+  let handler = bySignal.get(signal ?? noSignal);
+  if (!handler) {
+    handler = command.resolveMiddleware(client.middlewareStack, client.config, signal ? { abortSignal: signal } : undefined) as DecryptHandler;
+    bySignal.set(signal ?? noSignal, handler);
+  }
+  return handler(command).then((result) => result.output);
+}
+
+/** A KMS response body is one small JSON document: gathered without pipe() into a Writable. */
+function collectBody(stream: unknown): Promise<Uint8Array> {
+  const body = stream as NodeJS.ReadableStream;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    body.on('data', (chunk: Buffer) => chunks.push(chunk));
+    body.on('error', reject);
+    body.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+  });
+}
+
+const userAgent = `kmsecret aws-sdk-js/${sdkVersion} ua/2.1 os/${process.platform} lang/js md/nodejs#${process.versions.node} api/kms#${sdkVersion}`;
+
+function lighten(client: KMSClient): void {
+  // The default signer provider builds a new SignatureV4 (copying the whole client config)
+  // for every request. A SignatureV4 keeps nothing per request: it asks the client's
+  // credential provider at each signing (so credentials still refresh); one per client
+  // signs the same.
+  const makeSigner = client.config.signer;
+  let signer: ReturnType<typeof makeSigner> | undefined;
+  client.config.signer = (authScheme) => {
+    if (authScheme) return makeSigner(authScheme);
+    signer ??= makeSigner().catch((error: unknown) => {
+      signer = undefined;
+      throw error;
+    });
+    return signer;
+  };
+  const stack = client.middlewareStack;
+  // X-Amzn-Trace-Id propagation for Lambda; never set here.
+  stack.remove('recursionDetectionMiddleware');
+  // Logs each call to config.logger, which is the SDK's NoOpLogger here.
+  stack.remove('loggerMiddleware');
+  // maxAttempts is 1 (the key service retries): SDK retries would only add a retry token, a
+  // UUID and two headers per call. The signing step is placed after this name, so the name
+  // stays, as a pass-through; clock-skew correction is the signing step's and stays.
+  stack.add((next) => next, { name: 'retryMiddleware', step: 'finalizeRequest', priority: 'high', tags: ['RETRY'], override: true });
+  // The SDK computes and escapes the same user agent again for every request.
+  stack.remove('getUserAgentMiddleware');
+  stack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) {
+        request.headers['user-agent'] = userAgent;
+        request.headers['x-amz-user-agent'] = `aws-sdk-js/${sdkVersion}`;
+      }
+      return next(args);
+    },
+    { name: 'kmsecretUserAgent', step: 'build', priority: 'low', override: true },
+  );
 }
 
 interface SdkError {

@@ -17,13 +17,17 @@ export interface SecretConversion {
   values: Array<{ key: string; value: PlannedValue }>;
 }
 
+/** `origin`: the item the KmsSecret came from (for messages); `inPlace`: whether the Secret takes
+ *  its place in the output (transformer, kpt) or is generated (kustomize's generator forms). */
 export function planKmsSecret(
   value: Record<string, unknown>,
-  item: SourceItem | undefined,
+  origin: SourceItem | undefined,
+  inPlace: boolean,
   policy: BindingPolicy,
   errors: KmsecretError[],
 ): SecretConversion | undefined {
-  const file = item?.file() ?? {};
+  const item = inPlace ? origin : undefined;
+  const file = origin?.file() ?? {};
   let secret: KmsSecret;
   try {
     secret = readKmsSecret(value, file);

@@ -12,7 +12,7 @@ import { fieldPath, type PathSegment, strings } from '../krm/fields.js';
 import type { SourceItem } from '../krm/resource-list.js';
 import { usesMergeKeys } from '../krm/yaml.js';
 import type { RenderConfig } from '../model/config.js';
-import { isKmsSecret } from '../model/kmssecret.js';
+import { generatorKind, isKmsSecret } from '../model/kmssecret.js';
 import { looksLikeToken } from '../token/token.js';
 import { type BindingPolicy, outsideAllowedNamespaces } from './binding-rule.js';
 import { generatedNameConflicts } from './conflicts.js';
@@ -32,10 +32,12 @@ export interface Plan {
   values: PlannedValue[];
 }
 
-/** Could this chunk hold anything of ours? Only those are parsed at all.
- *  A YAML escape could spell a marker without its letters, so escapes count too. */
+/** Could this chunk hold anything of ours: a token (`kmsecret:`), one of our kinds
+ *  (`KmsSecret…`), a shush prefix? Only those are parsed at all; the word "kmsecret" in a
+ *  comment or an annotation of ours on a workload with no values is not enough. A YAML escape
+ *  or a binary scalar could spell a marker without its letters, so those count too. */
 export function mayConcern(text: string, prefixes: readonly string[]): boolean {
-  return /kmsecret|kmssecret|\\[xuU\r\n]|!!binary|:binary\b/i.test(text) || prefixes.some((p) => text.includes(p));
+  return /kmsecret:|KmsSecret|\\[xuU\r\n]|!!binary|:binary\b/.test(text) || prefixes.some((p) => text.includes(p));
 }
 
 /** Must this item be read, or can an unreadable one pass through? A token (or what may be one)
@@ -69,11 +71,36 @@ function isGeneratorCopy(value: Record<string, unknown>, generator: Record<strin
   return isKmsSecret(value) && a.name === b.name && a.namespace === b.namespace && annotationsOf(value)['config.kubernetes.io/local-config'] === 'true';
 }
 
-export function plan(items: readonly SourceItem[], config: RenderConfig, policy: BindingPolicy): Plan | KmsecretError[] {
+/** Our own function configs, which kustomize also hands over as items marked local-config. */
+function isConfigCopy(value: Record<string, unknown>): boolean {
+  return value.kind === generatorKind && annotationsOf(value)['config.kubernetes.io/local-config'] === 'true';
+}
+
+/** `generated`: the documents of a KmsSecretGenerator's files, each KmsSecret a Secret of its own. */
+export function plan(items: readonly SourceItem[], config: RenderConfig, policy: BindingPolicy, generated: readonly SourceItem[] = []): Plan | KmsecretError[] {
   const errors: KmsecretError[] = [];
   const result: Plan = { conversions: [], workloads: [], drop: new Set(), refRewrites: [], values: [] };
   if (config.generator) {
-    const conversion = planKmsSecret(config.generator, undefined, policy, errors);
+    const conversion = planKmsSecret(config.generator, undefined, false, policy, errors);
+    if (conversion) result.conversions.push(conversion);
+  }
+  // Files a repository wrote: nothing in them is kustomize's bookkeeping.
+  const filePolicy: BindingPolicy = { ...policy, orchestrator: 'file' };
+  for (const item of generated) {
+    if (!item.readable) {
+      try {
+        void item.parsed;
+      } catch (error) {
+        errors.push(error as KmsecretError);
+      }
+      continue;
+    }
+    const value = item.parsed.value;
+    if (!isKmsSecret(value)) {
+      errors.push(inputError('is not a KmsSecret: a KmsSecretGenerator lists KmsSecret files', { resource: resourceRef(value), ...item.file() }));
+      continue;
+    }
+    const conversion = planKmsSecret(value, item, false, filePolicy, errors);
     if (conversion) result.conversions.push(conversion);
   }
   for (const item of items) {
@@ -88,7 +115,7 @@ export function plan(items: readonly SourceItem[], config: RenderConfig, policy:
       continue;
     }
     const value = item.parsed.value;
-    if (config.generator && isGeneratorCopy(value, config.generator)) {
+    if ((config.generator && isGeneratorCopy(value, config.generator)) || isConfigCopy(value)) {
       result.drop.add(item);
       continue;
     }
@@ -105,7 +132,7 @@ export function plan(items: readonly SourceItem[], config: RenderConfig, policy:
     }
     const planned = new Set<string>();
     if (isKmsSecret(value)) {
-      const conversion = planKmsSecret(value, item, policy, errors);
+      const conversion = planKmsSecret(value, item, true, policy, errors);
       if (conversion) result.conversions.push(conversion);
       for (const key of Object.keys((value.data as object | undefined) ?? {})) planned.add(fieldPath(['data', key]));
     } else if (mayHoldEnvValues(item.text, config.env.prefixes)) {

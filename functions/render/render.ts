@@ -22,12 +22,20 @@ export interface RenderOutcome {
   notice?: string;
 }
 
-export async function render(items: readonly SourceItem[], config: RenderConfig, policy: BindingPolicy, keys: KeyService): Promise<RenderOutcome> {
+/** `generated`: the documents of a KmsSecretGenerator's files (see plan). */
+export async function render(
+  items: readonly SourceItem[],
+  config: RenderConfig,
+  policy: BindingPolicy,
+  keys: KeyService,
+  generated: readonly SourceItem[] = [],
+): Promise<RenderOutcome> {
   const placeholder = config.mode === 'placeholder';
-  const planned = plan(items, config, policy);
+  const planned = plan(items, config, policy, generated);
   if (Array.isArray(planned)) throw new KmsecretErrors(planned);
   const plaintexts = placeholder ? placeholders(planned.values) : await decrypt(planned.values, keys);
-  const output = apply(items, planned, plaintexts, { generator: config.generator !== undefined, placeholder });
+  const generator = config.generator !== undefined || config.generatorFiles !== undefined;
+  const output = apply(items, planned, plaintexts, { generator, placeholder });
   guard(output);
   const n = planned.values.length;
   if (!placeholder || n === 0) return { output, results: [] };

@@ -85,6 +85,22 @@ describe('decryption is batched', () => {
     expect(kms.server().maxInFlight).toBeLessThanOrEqual(2);
   });
 
+  it('signs every request as KMS checks it (SigV4, verified by the server), with the trimmed client and one signer', async () => {
+    kms.server().signingSecret = 'test-secret';
+    try {
+      const result = await runFn(resourceList(fixtures), awsEnv(kms.server().endpoint, { KMSECRET_CONCURRENCY: '8' }));
+      expect(result.code, result.stderr).toBe(0);
+      expect(kms.server().calls.every((c) => c.status === 200)).toBe(true);
+      kms.server().reset();
+      kms.server().signingSecret = 'another-secret';
+      const forged = await runFn(resourceList(fixtures.slice(0, 1)), awsEnv(kms.server().endpoint));
+      expect(forged.code).toBe(4);
+      expect(forged.stderr).toMatch(/InvalidSignatureException/);
+    } finally {
+      kms.server().signingSecret = undefined;
+    }
+  });
+
   it('records the key ARN (not the alias) in the token, and names it to KMS', async () => {
     expect(fixtures[0]).toContain(Buffer.from(`{"keyId":"${keyArn}"`).toString('base64url').slice(0, 20));
     await runFn(resourceList(fixtures.slice(0, 1)), awsEnv(kms.server().endpoint));

@@ -220,6 +220,67 @@ describeWith(['kubectl'], 'kubectl kustomize', () => {
     });
   });
 
+  describe('KmsSecretGenerator: every KmsSecret file of a kustomization in one run', () => {
+    const generatorConfig = (files: string[]) =>
+      `apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretGenerator\nmetadata:\n  name: secrets\nfiles:\n${files.map((f) => `- ${f}`).join('\n')}\n`;
+
+    it('generates a hashed Secret per KmsSecret, and kustomize rewrites every reference to each', async () => {
+      const dir = join(root, 'kmsgen');
+      const second = await kmsSecretYaml(key.provider, key.recipient, { name: 'db', namespace: 'team-a', data: { PASSWORD: 'kz-db-value' } });
+      const third = await kmsSecretYaml(key.provider, key.recipient, { name: 'cache', namespace: 'team-a', data: { URL: 'kz-cache-value' } });
+      writeFiles(dir, {
+        'kustomization.yaml': 'namespace: team-a\ngenerators:\n- secrets.yaml\nresources:\n- deploy.yaml\n',
+        'secrets.yaml': generatorConfig(['app-secrets.kmsecret.yaml', 'more/db.kmsecret.yaml']),
+        'app-secrets.kmsecret.yaml': kmsSecret,
+        // Two KmsSecrets in one file: both become Secrets.
+        'more/db.kmsecret.yaml': `${second}---\n${third}`,
+        'deploy.yaml': deployment,
+      });
+      const result = await kustomize(dir);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toBe('');
+      const out = docs(result.stdout);
+      const secrets = out.filter((d) => d.kind === 'Secret');
+      expect(secrets.map((s) => s.metadata.name.replace(/-[a-z0-9]{10}$/, '')).sort()).toEqual(['app-secrets', 'cache', 'db']);
+      for (const secret of secrets) expect(secret.metadata.name).toMatch(/-[a-z0-9]{10}$/);
+      const app = secrets.find((s) => s.metadata.name.startsWith('app-secrets-')) as Doc;
+      expect(decodeData(app)).toEqual(values);
+      expect(decodeData(secrets.find((s) => s.metadata.name.startsWith('db-')) as Doc)).toEqual({ PASSWORD: 'kz-db-value' });
+      const pod = (out.find((d) => d.kind === 'Deployment') as Doc).spec.template.spec;
+      expect(pod.containers[0].envFrom[0].secretRef.name).toBe(app.metadata.name);
+      expect(pod.volumes[0].secret.secretName).toBe(app.metadata.name);
+      expect(result.stdout.replace(/kmsecret\.dev\/bound-namespace: team-a/g, '')).not.toMatch(/kmsecret|KmsSecret/);
+      // The source check follows the generator's files, in the namespace they land in.
+      const checked = await runCli(['check', dir], { env });
+      expect(checked.code, checked.stdout).toBe(0);
+      writeFiles(dir, { 'kustomization.yaml': 'namespace: team-b\ngenerators:\n- secrets.yaml\nresources:\n- deploy.yaml\n' });
+      const moved = await runCli(['check', dir], { env });
+      expect(moved.code).toBe(3);
+      expect(moved.stdout).toMatch(
+        /more\/db\.kmsecret\.yaml:\d+ KmsSecret team-b\/db data\.PASSWORD: value was encrypted as a Secret value for namespace team-a/,
+      );
+    });
+
+    it('reads only files inside its kustomization, and only KmsSecrets', async () => {
+      const dir = join(root, 'kmsgen-bad');
+      writeFiles(dir, {
+        'outside.kmsecret.yaml': kmsSecret,
+        'app/kustomization.yaml': 'generators:\n- secrets.yaml\n',
+        'app/secrets.yaml': generatorConfig(['../outside.kmsecret.yaml', '/etc/passwd', 'missing.yaml', 'cm.yaml']),
+        'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n',
+      });
+      const result = await kustomize(join(dir, 'app'));
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/\.\.\/outside\.kmsecret\.yaml files: is outside the kustomization's directory/);
+      expect(result.stderr).toMatch(/\/etc\/passwd files: is an absolute path/);
+      expect(result.stderr).toMatch(/missing\.yaml files: no such file/);
+      expectNoPlaintext(result.stdout + result.stderr, plaintexts);
+      writeFiles(dir, { 'app/secrets.yaml': generatorConfig(['cm.yaml']) });
+      const notOurs = await kustomize(join(dir, 'app'));
+      expect(notOurs.stderr).toMatch(/cm\.yaml:1 ConfigMap x: is not a KmsSecret: a KmsSecretGenerator lists KmsSecret files/);
+    });
+  });
+
   it('silently skips an exec function (why the README says to use the plugin layout)', async () => {
     mkdirSync(join(root, 'skip'), { recursive: true });
     const dir = join(root, 'skip');

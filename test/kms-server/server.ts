@@ -7,7 +7,7 @@
  * not verified; the access key id in the Authorization header is taken as the
  * caller's identity ("principal") so tests can play different roles.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -94,6 +94,9 @@ export interface KmsTestServer {
   faults: Faults;
   /** Key policy: return false to answer AccessDeniedException. */
   policy?: (req: PolicyRequest) => boolean;
+  /** When set, every request's SigV4 signature must verify with this secret access key
+   *  (InvalidSignatureException otherwise), as real KMS checks it. */
+  signingSecret?: string;
   close(): Promise<void>;
 }
 
@@ -191,10 +194,32 @@ function send(res: ServerResponse, reply: Reply): void {
   res.end(text);
 }
 
+const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+
+/** SigV4 as AWS checks it, from the request alone (no SDK code): the canonical request of
+ *  the signed headers and the body, the string to sign, and the derived signing key. */
+function signatureVerifies(req: IncomingMessage, body: string, secret: string): boolean {
+  const m = /^AWS4-HMAC-SHA256 Credential=[^/]+\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+    req.headers.authorization ?? '',
+  );
+  if (!m) return false;
+  const [, date, region, service, signed, signature] = m as unknown as [string, string, string, string, string, string];
+  const names = signed.split(';');
+  if (!names.includes('host') || !names.includes('x-amz-date')) return false;
+  const headers = names.map((n) => `${n}:${String(req.headers[n]).trim().replace(/\s+/g, ' ')}\n`).join('');
+  const canonical = [req.method, req.url?.split('?')[0] ?? '/', '', headers, signed, sha256(body)].join('\n');
+  const scope = `${date}/${region}/${service}/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', String(req.headers['x-amz-date']), scope, sha256(canonical)].join('\n');
+  const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
+  return createHmac('sha256', key).update(toSign).digest('hex') === signature;
+}
+
 class Implementation implements KmsTestServer {
   readonly calls: RecordedCall[] = [];
   maxInFlight = 0;
   policy?: (req: PolicyRequest) => boolean;
+  signingSecret?: string;
   endpoint = '';
   port = 0;
 
@@ -303,12 +328,16 @@ class Implementation implements KmsTestServer {
     }
 
     let body: JsonBody | KmsError;
+    let raw: string;
     try {
-      body = parseBody(await readBody(req));
+      raw = await readBody(req);
+      body = parseBody(raw);
     } catch {
       call.error = 'ClientClosed';
       return;
     }
+    if (this.signingSecret !== undefined && !signatureVerifies(req, raw, this.signingSecret))
+      body = new KmsError('InvalidSignatureException', 'The request signature we calculated does not match the signature you provided.', 400);
     if (!(body instanceof KmsError)) Object.assign(call, describeRequest(call.op, body, this.store));
 
     if (plan.hang) {

@@ -1,0 +1,49 @@
+// The quick way through for a ResourceList that holds nothing of kmsecret's:
+// no marker of ours in any byte of it, no function config but kpt's empty
+// default. Its items leave exactly as they came (as the full path would write
+// them), and the process never loads the YAML library or the render: kpt runs a
+// package's functions on every render, and kustomize starts a plugin per entry.
+// Anything else — even a config with nothing to do — takes the full path, which
+// reads and checks it.
+import { frameResourceList } from './framing.js';
+
+/** Text that could be, or spell, something of ours (plan.mayConcern with the default prefix). */
+const marker = /kmsecret|kmssecret|KMS_ENCRYPTED_|\\[xuU\r\n]|!!binary|:binary\b/i;
+
+/** kpt's function config when none is given, in whatever key order it writes it. */
+const kptDefaultConfig = ['apiVersion: v1', 'data: {}', 'kind: ConfigMap', 'metadata:', 'name: function-input'].join('\n');
+
+const envelopeLine = /^(apiVersion: (config\.kubernetes\.io\/v1(alpha1|beta1)?)|kind: ResourceList|items:( \[\])?|#.*|)\s*$/;
+
+/** The whole output, or undefined when the full path must read the input. */
+export function passThrough(input: string): string | undefined {
+  const text = input.replace(/^\uFEFF/, '');
+  if (marker.test(text)) return undefined;
+  const framing = frameResourceList(text);
+  let apiVersion: string | undefined;
+  let chunks: string[] = [];
+  let skeleton: string;
+  if (framing.kind === 'items') {
+    chunks = framing.chunks;
+    skeleton = framing.skeleton;
+  } else if (/^(apiVersion|kind|items):/m.test(text) && !/^items:\s*\S/m.test(text.replace(/^items:\s*\[\]\s*$/m, ''))) {
+    skeleton = text; // no items at all, or `items: []`
+  } else {
+    return undefined;
+  }
+  const lines = skeleton.split(/\r?\n/);
+  const config = lines.findIndex((l) => /^functionConfig:\s*$/.test(l));
+  const head = config === -1 ? lines : lines.slice(0, config);
+  const tail = config === -1 ? [] : lines.slice(config + 1);
+  const configLines = tail.filter((l) => l.trim() !== '').map((l) => l.trim());
+  if (tail.some((l) => l.trim() !== '' && !l.startsWith('  '))) return undefined;
+  if (config !== -1 && [...configLines].sort().join('\n') !== kptDefaultConfig) return undefined;
+  for (const line of head) {
+    if (!envelopeLine.test(line)) return undefined;
+    const version = /^apiVersion: (\S+)/.exec(line)?.[1];
+    if (version) apiVersion = version;
+  }
+  if (!apiVersion || !head.some((l) => /^kind: ResourceList\s*$/.test(l))) return undefined;
+  const items = chunks.map((chunk) => (chunk.endsWith('\n') ? chunk : `${chunk}\n`)).join('');
+  return `apiVersion: ${apiVersion}\nkind: ResourceList\n${chunks.length === 0 ? 'items: []\n' : `items:\n${items}`}`;
+}
