@@ -158,7 +158,17 @@ export function viewKustomizations(roots: readonly string[], cwd: string): Kusto
         // The transformer listed next to a resource decrypts it (a generator decrypts its own files).
         if (config && (field === 'resources' || field === 'components')) view.configs.set(path, config);
         // A KmsSecretGenerator's own files land where its kustomization puts them.
-        const targets = field === 'generators' ? [path, ...generatorFiles(path).filter((f) => inside(repositoryOf(kustomization), f))] : [path];
+        const listed = field === 'generators' ? generatorFiles(path).filter((f) => inside(repositoryOf(kustomization), f)) : [];
+        for (const missing of listed.filter((f) => !existsSync(f))) {
+          view.errors.push(
+            inputError(
+              `lists ${relative(dirname(path), missing)}, which does not exist: the render fails on it`,
+              { file: shown(path), field: 'files' },
+              `make it (kmsecret create NAME -n NAMESPACE --key KEY … -w ${shown(missing)}), or take it out of files:`,
+            ),
+          );
+        }
+        const targets = [path, ...listed.filter((f) => existsSync(f))];
         for (const target of targets) {
           if (!placement || field === 'transformers') continue;
           const existing = view.placements.get(target);
@@ -175,7 +185,7 @@ export function viewKustomizations(roots: readonly string[], cwd: string): Kusto
   // Errors may repeat when a file is reached twice.
   const seen = new Set<string>();
   view.errors = view.errors.filter((e) => {
-    const id = `${e.place.file}:${e.place.line}`;
+    const id = `${e.place.file}:${e.place.line}:${e.message}`;
     if (seen.has(id)) return false;
     seen.add(id);
     return true;

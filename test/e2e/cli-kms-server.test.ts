@@ -71,7 +71,8 @@ describe('npm run kms-server', () => {
     expect(result.code, result.stderr).toBe(0);
     const secret = parseAllDocuments(result.stdout)[0]?.toJS();
     expect(decodeData(secret)).toMatchObject({ DATABASE_URL: 'postgres://shop:staging-pass@db/shop', PAYMENT_API_TOKEN: 'pay_test_staging_789' });
-    const checked = await runCli(['check', '--decrypt', join(repoRoot, 'examples')], { env: cleanEnv(exported) });
+    const aws = ['aws-kms-kustomize', 'aws-kms-kpt', 'transformer', 'shush-migration'].map((name) => join('examples', name));
+    const checked = await runCli(['check', '--decrypt', ...aws], { env: cleanEnv(exported), cwd: repoRoot });
     expect(checked.code, checked.stdout).toBe(0);
     expect(checked.stderr).toMatch(/all decrypted/);
   });
