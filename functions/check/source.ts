@@ -6,7 +6,9 @@
 import { asErrorList, inputError, KmsecretError } from '../errors.js';
 import { annotationsOf, resourceRef } from '../k8s/resource.js';
 import { readStream, type SourceItem } from '../krm/resource-list.js';
-import { defaultEnv, type RenderConfig } from '../model/config.js';
+import { defaultEnv, readConfig, type RenderConfig } from '../model/config.js';
+import { generatorKind, kmsSecretApiVersion, transformerKind } from '../model/kmssecret.js';
+import { readSettings } from '../settings.js';
 import { providers } from '../providers/registry.js';
 import { plan } from '../render/plan.js';
 import type { PlannedValue } from '../render/values.js';
@@ -33,6 +35,20 @@ function handWrittenBookkeeping(item: SourceItem): KmsecretError | undefined {
     { resource: resourceRef(value), field: 'metadata.annotations', ...item.file() },
     'remove those annotations: kustomize writes them itself',
   );
+}
+
+/** A KmsSecretTransformer or KmsSecretGenerator that does not match its schema: the render
+ *  that uses it would fail (kustomize reads it only then, so check says it now). */
+function invalidConfig(item: SourceItem): KmsecretError | undefined {
+  const value = item.parsed.value;
+  if (value.apiVersion !== kmsSecretApiVersion || (value.kind !== transformerKind && value.kind !== generatorKind)) return undefined;
+  try {
+    readConfig(value, readSettings({}));
+    return undefined;
+  } catch (error) {
+    const [first] = asErrorList(error);
+    return first?.at(item.file());
+  }
 }
 
 function plainSecret(item: SourceItem): KmsecretError | undefined {
@@ -113,7 +129,7 @@ export function checkSource(file: string, text: string, placement: Placement | u
   const errors: KmsecretError[] = [];
   for (const item of items) {
     try {
-      for (const problem of [plainSecret(item), handWrittenBookkeeping(item)]) if (problem) errors.push(problem);
+      for (const problem of [plainSecret(item), handWrittenBookkeeping(item), invalidConfig(item)]) if (problem) errors.push(problem);
       // What the plan must see is where the kustomization puts the resource.
       if (placement) {
         const metadata = (item.parsed.value.metadata ??= {}) as Record<string, unknown>;

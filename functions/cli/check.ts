@@ -165,9 +165,10 @@ Examples:
             try {
               configs.set(configFile, transformerConfig(readText(configFile, ctx.cwd), shownPath(configFile, ctx.cwd), ctx));
             } catch (error) {
-              // Said once, for the config file; its files are checked with the defaults.
+              // Said once, for the config file (by its own check when it is among the files checked);
+              // its files are checked with the defaults.
               configs.set(configFile, defaultCheckConfig);
-              errors.push(...asErrorList(error).map((e) => e.at({ file: shownPath(configFile, ctx.cwd), line: 1 })));
+              if (!seen.has(configFile)) errors.push(...asErrorList(error).map((e) => e.at({ file: shownPath(configFile, ctx.cwd), line: 1 })));
             }
           }
           config = configs.get(configFile) as RenderConfig;

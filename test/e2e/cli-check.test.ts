@@ -145,6 +145,24 @@ describe('YAML errors point at their line', () => {
   });
 });
 
+describe('a KmsSecretTransformer that does not match its schema', () => {
+  it('is an error of its own file, said once, whether or not a kustomization uses it', async () => {
+    writeFiles(join(dir, 'badconfig'), {
+      'kustomization.yaml': 'namespace: team-a\nresources:\n- cm.yaml\ntransformers:\n- decrypt.yaml\n',
+      'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n',
+      'decrypt.yaml': 'apiVersion: kmsecret.dev/v1alpha1\nkind: KmsSecretTransformer\nmetadata:\n  name: decrypt\nenv:\n  output: nope\n',
+    });
+    for (const path of [join(dir, 'badconfig'), join(dir, 'badconfig', 'decrypt.yaml')]) {
+      const result = await runCli(['check', path], { env: cleanEnv() });
+      expect(result.code).toBe(3);
+      expect(result.stdout).toMatch(
+        /^\S*decrypt\.yaml:\d+ KmsSecretTransformer decrypt env\.output: KmsSecretTransformer field env\.output must be one of "secretRef", "inline"\n/,
+      );
+      expect(result.stderr).toMatch(/^kmsecret check: 1 problem /);
+    }
+  });
+});
+
 describe('summaries count in words', () => {
   it('1 file, 1 resource, 1 value; 1 input, 2 inputs; 1 problem', async () => {
     const created = await runCli(['create', 'one', '-n', 'team-a', '--key', recipient, '--from-literal', 'A=1', '-w', join(dir, 'one.kmsecret.yaml')], { env });
