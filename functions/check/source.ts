@@ -91,7 +91,8 @@ function at(value: unknown, field: string): unknown {
  */
 function fittingHint(error: KmsecretError, items: readonly SourceItem[], file: string): KmsecretError {
   const { field, resource } = error.place;
-  if (!field || !error.hint?.includes('`kmsecret set`')) return error;
+  const { hint } = error;
+  if (!field || hint === undefined || !/`kmsecret (set|encrypt-value)`/.test(hint)) return error;
   const env = /^(.*\benv\[\d+\])\.value$/.exec(field);
   let command: string | undefined;
   if (env && resource?.name) {
@@ -105,7 +106,7 @@ function fittingHint(error: KmsecretError, items: readonly SourceItem[], file: s
     if (key) command = `kmsecret set ${file} ${key} (the value on stdin)`;
   }
   if (!command) return error;
-  const moved = /overlay/.test(error.hint) ? '; an overlay that changes the namespace needs its own values' : '';
+  const moved = /overlay/.test(hint) ? '; an overlay that changes the namespace needs its own values' : '';
   return new KmsecretError(error.category, error.message, error.place, `write the value again here: ${command} (or restore the token from git)${moved}`);
 }
 

@@ -62,31 +62,6 @@ function transformerConfig(text: string, file: string, ctx: Context): RenderConf
   return readConfig(value as Record<string, unknown>, ctx.settings);
 }
 
-/**
- * KMS refusing a shush value is about the encryption context the value was made with
- * (shush --context), which the KmsSecretTransformer's env.context must repeat — not about a
- * namespace and name, which is what the render's message says of kmsecret's own data keys.
- */
-function aboutShush(error: KmsecretError, values: readonly PlannedValue[]): KmsecretError {
-  const { place } = error;
-  const value = values.find(
-    (v) => v.form === 'shush' && v.place.file === place.file && v.place.field === place.field && v.place.resource?.name === place.resource?.name,
-  );
-  if (value?.form !== 'shush') return error;
-  const context = Object.keys(value.context).length === 0 ? 'no encryption context' : `the encryption context ${JSON.stringify(value.context)}`;
-  const message = error.message
-    .replace('KMS refused the data key', 'KMS refused the shush value')
-    .replace(
-      /its encryption context \(namespace\/name\) differs from the one it was written for/,
-      `it was encrypted with another context than this render gives it (${context})`,
-    );
-  const hint =
-    error.category === 'decrypt'
-      ? `a shush value decrypts only with the context it was encrypted with (shush --context); set the same pairs in env.context of the KmsSecretTransformer that decrypts it (here: ${context})${error.hint?.includes('IAM') ? ", and let the role decrypt with that context (the key policy's kms:EncryptionContext conditions)" : ''}`
-      : error.hint;
-  return new KmsecretError(error.category, message, place, hint);
-}
-
 export const check: Command = {
   name: 'check',
   summary: 'check files offline (pre-commit, PR CI), or a rendered output (the deploy guard)',
@@ -186,7 +161,7 @@ Examples:
       try {
         await decrypt(values, ctx.keys);
       } catch (error) {
-        errors.push(...asErrorList(error).map((e) => (locators.get(e.place.file ?? '') ?? ((x: KmsecretError) => x))(aboutShush(e, values))));
+        errors.push(...asErrorList(error).map((e) => (locators.get(e.place.file ?? '') ?? ((x: KmsecretError) => x))(e)));
       }
     }
     return report(errors, { files: files.length, resources, values: values.length }, ctx, json, flag(args, 'decrypt') && errors.length === 0);

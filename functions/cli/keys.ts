@@ -2,47 +2,13 @@
 // else the key the file's tokens already use), and the home its values are for.
 import { quoteArgument, usageError } from '../errors.js';
 import { isNamespaceName, isResourceName } from '../k8s/resource.js';
+import { ageRecipientProblem } from '../providers/key-forms.js';
 import { type KeySpec, parseKeySpec } from '../providers/registry.js';
 import { unwrapOf } from '../render/values.js';
 import type { Settings } from '../settings.js';
 import { isScope, type Scope } from '../token/binding.js';
 import type { Token } from '../token/token.js';
 import type { Context } from './command.js';
-
-const bech32Alphabet = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
-
-/** BIP 173's checksum over the human-readable part and the data characters. */
-function bech32Checksum(hrp: string, data: readonly number[]): boolean {
-  const generators = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
-  let chk = 1;
-  const values = [...[...hrp].map((c) => c.charCodeAt(0) >> 5), 0, ...[...hrp].map((c) => c.charCodeAt(0) & 31), ...data];
-  for (const v of values) {
-    const top = chk >> 25;
-    chk = ((chk & 0x1ffffff) << 5) ^ v;
-    generators.forEach((g, i) => {
-      if ((top >> i) & 1) chk ^= g;
-    });
-  }
-  return chk === 1;
-}
-
-/** What is wrong with something written like an age recipient (age1…), or undefined. */
-export function ageRecipientProblem(key: string): string | undefined {
-  if (!/^age1/i.test(key)) return undefined;
-  if (key !== key.toLowerCase()) return key === key.toUpperCase() ? 'is in capitals; write it in lowercase' : 'mixes capitals and lowercase';
-  const data = key.slice(4);
-  const bad = [...data].find((c) => !bech32Alphabet.includes(c));
-  if (bad !== undefined) return `holds ${JSON.stringify(bad)}, which never occurs in an age recipient (no b, i, o or 1 after age1)`;
-  if (data.length !== 58) return `is ${key.length} characters long; an age recipient is 62 (age1 and 58)`;
-  if (
-    !bech32Checksum(
-      'age',
-      [...data].map((c) => bech32Alphabet.indexOf(c)),
-    )
-  )
-    return 'has a typo: its checksum does not match';
-  return undefined;
-}
 
 /** --key (or --to-key, KMSECRET_KEY) values, checked: a typo in an age recipient is found here,
  *  before any work, not by the age library in the middle of encrypting. */

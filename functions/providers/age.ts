@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as age from 'age-encryption';
 import { keyBytes, newKey } from '../crypto/aes-gcm.js';
 import type { Settings } from '../settings.js';
-import { ageRecipientPattern, ageRecipients, ageStanzas } from './key-forms.js';
+import { ageRecipientPattern, ageRecipientProblem, ageRecipients, ageStanzas } from './key-forms.js';
 import { type DataKey, type KeyProvider, ProviderError, type Unwrapped, type Wrapped } from './provider.js';
 
 const keyHint = 'set KMSECRET_AGE_KEY_FILE to your age identity file (from `kmsecret keygen`), or KMSECRET_AGE_KEY to its contents';
@@ -90,7 +90,8 @@ export class AgeProvider implements KeyProvider {
   async #wrap(dataKey: Uint8Array, keyId: string): Promise<Uint8Array> {
     const encrypter = new age.Encrypter();
     for (const recipient of ageRecipients(keyId)) {
-      if (!ageRecipientPattern.test(recipient)) throw new ProviderError('credentials', 'a recipient is not an age X25519 recipient (age1…)');
+      const problem = ageRecipientPattern.test(recipient) ? ageRecipientProblem(recipient) : 'is not an age X25519 recipient (age1…)';
+      if (problem !== undefined) throw new ProviderError('credentials', `an age recipient ${problem}`);
       encrypter.addRecipient(recipient);
     }
     return encrypter.encrypt(dataKey);

@@ -9,7 +9,16 @@
 // Nothing else in kmsecret knows which provider it talks to.
 import { KmsecretError, quoteArgument, usageError } from '../errors.js';
 import type { Settings } from '../settings.js';
-import { ageRecipientPattern, ageRecipients, ageStanzas, awsKeyAllowed, awsKeyArnPattern, awsKeyPattern, maxAgeStanzas } from './key-forms.js';
+import {
+  ageRecipientPattern,
+  ageRecipientProblem,
+  ageRecipients,
+  ageStanzas,
+  awsKeyAllowed,
+  awsKeyArnPattern,
+  awsKeyPattern,
+  maxAgeStanzas,
+} from './key-forms.js';
 import type { KeyProvider } from './provider.js';
 
 export const providerNames = ['age', 'aws'] as const;
@@ -42,7 +51,7 @@ export const providers: Record<ProviderName, ProviderEntry> = {
     multipleKeys: true,
     validKeyId: (keyId) => {
       const recipients = ageRecipients(keyId);
-      return recipients.length <= maxAgeStanzas && recipients.every((r) => ageRecipientPattern.test(r));
+      return recipients.length <= maxAgeStanzas && recipients.every((r) => ageRecipientPattern.test(r) && ageRecipientProblem(r) === undefined);
     },
     keyIdForm: 'age recipients (age1…)',
     maxWrappedBytes: 16 * 1024,

@@ -42,7 +42,7 @@ export async function decrypt(values: readonly PlannedValue[], keys: KeyService)
             'decrypt',
             'value does not decrypt: the token was tampered with or truncated',
             value.place,
-            'restore the token from git, or write the value again with `kmsecret set`',
+            `restore the token from git, or write the value again with \`kmsecret ${value.form === 'token' && value.token.binding.use === 'env' ? 'encrypt-value' : 'set'}\``,
           ),
         );
     }
@@ -63,8 +63,28 @@ function failure(error: ProviderError | KmsecretError, group: Group): KmsecretEr
   const first = group.values[0] as PlannedValue;
   const n = group.values.length;
   const more = n > 1 ? ` (and ${n - 1} more value${n > 2 ? 's' : ''} sharing its data key)` : '';
-  if (error instanceof ProviderError) return error.toKmsecretError(group.request.provider, first.place, more);
-  return new KmsecretError(error.category, `${error.message}${more}`, { ...first.place, ...error.place }, error.hint);
+  const said =
+    error instanceof ProviderError
+      ? error.toKmsecretError(group.request.provider, first.place, more)
+      : new KmsecretError(error.category, `${error.message}${more}`, { ...first.place, ...error.place }, error.hint);
+  return first.form === 'shush' ? aboutShush(said, first.context) : said;
+}
+
+/** A shush value has no namespace/name binding of its own: a refusal names the context it was
+ *  given instead, and where that context comes from. */
+function aboutShush(error: KmsecretError, context: Readonly<Record<string, string>>): KmsecretError {
+  const given = Object.keys(context).length === 0 ? 'no encryption context' : `the encryption context ${JSON.stringify(context)}`;
+  const message = error.message
+    .replace('KMS refused the data key', 'KMS refused the shush value')
+    .replace(
+      /its encryption context \(namespace\/name\) differs from the one it was written for/,
+      `it was encrypted with another context than this render gives it (${given})`,
+    );
+  const hint =
+    error.category === 'decrypt'
+      ? `a shush value decrypts only with the context it was encrypted with (shush --context); set the same pairs in env.context of the KmsSecretTransformer that decrypts it (here: ${given})${error.hint?.includes('IAM') ? ", and let the role decrypt with that context (the key policy's kms:EncryptionContext conditions)" : ''}`
+      : error.hint;
+  return new KmsecretError(error.category, message, error.place, hint);
 }
 
 /** Unavailability is one fact however many groups saw it: say it once. */

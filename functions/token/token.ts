@@ -71,7 +71,7 @@ export interface TokenProblem {
   hint: string;
 }
 
-const reissue = 'write the value again with `kmsecret set` (or restore the token from git)';
+const reissue = 'write the value again with `kmsecret set` (an env value: `kmsecret encrypt-value`), or restore the token from git';
 const maxHeaderChars = 4096;
 
 function problem(code: TokenProblem['code'], text: string, hint = reissue): TokenProblem {

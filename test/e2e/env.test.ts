@@ -247,7 +247,11 @@ describe('shush values (KMS_ENCRYPTED_ prefix, raw KMS ciphertexts)', () => {
     ).toContainEqual({ app: 'web', env: 'prod' });
 
     const wrongContext = await runFn(resourceList([yaml(ctxDoc)], config.replace('env: prod', 'env: dev')), awsEnv(kms.server().endpoint));
-    expectFailure(wrongContext, /KMS refused the data key/, ['shush-api-key']);
+    expectFailure(
+      wrongContext,
+      /KMS refused the shush value .*another context than this render gives it \(the encryption context \{"app":"web","env":"dev"\}\)/,
+      ['shush-api-key'],
+    );
   });
 
   it('refuses the prefixed and the plain name both set, and values that are not ciphertexts', async () => {

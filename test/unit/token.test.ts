@@ -57,6 +57,20 @@ describe('token', () => {
     expect(token.binding).toEqual({ use: 'secret', scope: 'strict', namespace: 'team-a', name: 'app-secrets', key: 'DB_PASSWORD' });
   });
 
+  it('refuses a field that is not the one canonical spelling of its bytes (a cut or an edit)', async () => {
+    const { sealer } = await ageSealer();
+    const text = sealer.seal('DB_PASSWORD', new TextEncoder().encode('s3cr3t'));
+    const sealed = sealedPart(text);
+    // 34 sealed bytes: the last character carries 2 bits and 4 unused ones, which must be zero.
+    const last = sealed.at(-1) as string;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const unused = alphabet[alphabet.indexOf(last) ^ 1] as string;
+    const edited = text.slice(0, -1) + unused;
+    const problem = parseToken(edited);
+    expect(isTokenProblem(problem) && problem.code).toBe('bad-sealed-value');
+    expect(isTokenProblem(parseToken(text.slice(0, -1)))).toBe(true);
+  });
+
   it('shares one data key among the values of one sealer', async () => {
     const { sealer } = await ageSealer();
     const a = parsed(sealer.seal('A', new Uint8Array([1])));
