@@ -12,7 +12,6 @@ import { readSettings } from '../settings.js';
 import { providers } from '../providers/registry.js';
 import { plan } from '../render/plan.js';
 import type { PlannedValue } from '../render/values.js';
-import { toBase64url } from '../token/base64url.js';
 import type { Placement } from './kustomization.js';
 
 export interface SourceCheck {
@@ -110,21 +109,6 @@ function fittingHint(error: KmsecretError, items: readonly SourceItem[], file: s
   return new KmsecretError(error.category, error.message, error.place, `write the value again here: ${command} (or restore the token from git)${moved}`);
 }
 
-/** A field that does not decode and encode back to itself was cut short (a copy-paste that lost
- *  characters) or edited: kmsecret writes canonical base64url. A cut that happens to leave a
- *  canonical field shows only when the value is opened: `kmsecret check --decrypt`. */
-function damagedField(value: PlannedValue): KmsecretError | undefined {
-  if (value.form !== 'token') return undefined;
-  const { token } = value;
-  const which = toBase64url(token.sealed) !== token.sealedText ? 'value' : toBase64url(token.wrappedKey) !== token.wrappedKeyText ? 'data key' : undefined;
-  if (!which) return undefined;
-  return inputError(
-    `value's token is truncated or damaged: its ${which} field is not as kmsecret writes it (a copy-paste that lost characters?)`,
-    value.place,
-    'restore the token from git, or write the value again with `kmsecret set`',
-  );
-}
-
 export function checkSource(file: string, text: string, placement: Placement | undefined, config: RenderConfig = defaultCheckConfig): SourceCheck {
   const items = readStream(text, file);
   const errors: KmsecretError[] = [];
@@ -157,11 +141,6 @@ export function checkSource(file: string, text: string, placement: Placement | u
     values = planned.values;
     for (const value of values) {
       if (value.form !== 'token') continue;
-      const damaged = damagedField(value);
-      if (damaged) {
-        errors.push(damaged);
-        continue;
-      }
       const problem = providers[value.token.provider].keyIdProblem?.(value.token.keyId, value.token.wrappedKey);
       if (problem) errors.push(inputError(`value's token: ${problem}`, value.place, 'restore the token from git; only `kmsecret rotate` changes a key'));
     }
