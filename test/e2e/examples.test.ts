@@ -14,17 +14,21 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { build as esbuild } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { startKmsServer, type KmsTestServer } from '../kms-server/server.js';
+import { buildImage, containerEnv, image, podman } from '../helpers/container.js';
 import { createExampleKeys, exampleAccount, exampleRegion } from '../helpers/example-keys.js';
 import { keyPolicyHook } from '../helpers/iam-policy.js';
 import { awsEnv } from '../helpers/kms.js';
 import { expectNoPlaintext } from '../helpers/leaks.js';
-import { binDir } from '../helpers/packages.js';
+import { binDir, readTree } from '../helpers/packages.js';
 import { readmeBlock } from '../helpers/readme.js';
 import { decodeData, parseList } from '../helpers/resource-list.js';
 import { cleanEnv, repoRoot, run, runCli, type RunResult } from '../helpers/run.js';
@@ -770,3 +774,166 @@ describeWith(['kpt'], 'examples/aws-kms-kpt', () => {
     expect(readFileSync(join(pkg, 'shop-secrets.kmsecret.yaml'), 'utf8')).toBe(before);
   });
 });
+
+/**
+ * A Kubernetes API server that answers discovery and nothing else (every object is
+ * NotFound): what `kubectl apply --dry-run=client` needs to map kinds, with no cluster.
+ */
+async function discoveryServer(): Promise<{ kubeconfig: string; requests: string[]; close: () => Promise<void> }> {
+  const resources = (groupVersion: string, list: Array<[string, string, boolean]>) => ({
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion,
+    resources: list.map(([name, kind, namespaced]) => ({ name, singularName: '', namespaced, kind, verbs: ['create', 'get', 'list', 'patch', 'update'] })),
+  });
+  const routes: Record<string, unknown> = {
+    '/api': { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] },
+    '/apis': {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [{ name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } }],
+    },
+    '/api/v1': resources('v1', [
+      ['secrets', 'Secret', true],
+      ['configmaps', 'ConfigMap', true],
+      ['namespaces', 'Namespace', false],
+    ]),
+    '/apis/apps/v1': resources('apps/v1', [['deployments', 'Deployment', true]]),
+  };
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    const path = String(req.url).split('?')[0] as string;
+    requests.push(`${req.method} ${path}`);
+    const body = routes[path];
+    res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body ?? { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const kubeconfig = join(tempDir(), 'kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    `apiVersion: v1\nkind: Config\nclusters: [{name: stub, cluster: {server: "http://127.0.0.1:${port}"}}]\ncontexts: [{name: stub, context: {cluster: stub, namespace: default}}]\ncurrent-context: stub\nusers: [{name: stub, user: {}}]\n`,
+  );
+  return { kubeconfig, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describeWith(['kpt', 'kubectl'], 'kpt output into kubectl apply (a discovery-only API server; kubectl needs one even for --dry-run=client)', () => {
+  let api: Awaited<ReturnType<typeof discoveryServer>>;
+  beforeAll(async () => {
+    api = await discoveryServer();
+  });
+  afterAll(async () => api?.close());
+
+  it('kpt fn render -o unwrap | kubectl apply fails on the Kptfile (local configuration kubectl cannot map); -o stdout applies nothing', async () => {
+    const pkg = join(tempDir(), 'pkg');
+    cpSync(join(examples, 'aws-kms-kpt'), pkg, { recursive: true });
+    // --validate=false: the stand-in serves no OpenAPI schemas (a cluster would).
+    const result = await run('sh', ['-c', `kpt fn render "${pkg}" --allow-exec -o unwrap | kubectl apply --dry-run=client --validate=false -f -`], {
+      env: { ...env, KUBECONFIG: api.kubeconfig },
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/no matches for kind "Kptfile" in version "kpt\.dev\/v1"/);
+    expect(result.stdout).toMatch(/secret\/shop-secrets created \(dry run\)/);
+    // -o stdout is one ResourceList, which kubectl cannot map: nothing is applied.
+    const list = await run('sh', ['-c', `kpt fn render "${pkg}" --allow-exec -o stdout | kubectl apply --dry-run=client --validate=false -f -`], {
+      env: { ...env, KUBECONFIG: api.kubeconfig },
+    });
+    expect(list.code).not.toBe(0);
+    expect(list.stderr).toMatch(/no matches for kind "ResourceList"/);
+    expect(list.stdout).not.toMatch(/created/);
+  });
+});
+
+describeWith(['kpt', 'kubectl', 'podman'], "the README's kpt pipeline (render | remove-local-config-resources | kubectl apply)", () => {
+  const block = readmeBlock('kpt', 'kubectl apply -f -');
+  const catalogImage = /--image (ghcr\.io\/kptdev\/krm-functions-catalog\/remove-local-config-resources:v[\d.]+)/.exec(block)?.[1] as string;
+  let api: Awaited<ReturnType<typeof discoveryServer>>;
+  beforeAll(async () => {
+    api = await discoveryServer();
+    await buildImage();
+    // No registry here: a stand-in for kpt's catalog function under its name, on the
+    // stand-in distroless base. It does what the catalog's README says the function does:
+    // drop every item annotated config.kubernetes.io/local-config: "true".
+    const dir = tempDir();
+    await esbuild({
+      stdin: {
+        contents: `import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+const list = parse(readFileSync(0, 'utf8'));
+list.items = (list.items ?? []).filter((i) => String(i?.metadata?.annotations?.['config.kubernetes.io/local-config'] ?? '').toLowerCase() !== 'true');
+process.stdout.write(stringify(list));`,
+        resolveDir: repoRoot,
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: join(dir, 'fn.cjs'),
+      logLevel: 'error',
+    });
+    writeFileSync(
+      join(dir, 'Containerfile'),
+      'FROM gcr.io/distroless/nodejs24-debian12:nonroot\nCOPY fn.cjs /fn.cjs\nENTRYPOINT ["/nodejs/bin/node", "/fn.cjs"]\n',
+    );
+    const old = (await podman(['image', 'inspect', '--format', '{{.Id}}', catalogImage])).stdout.trim();
+    const built = await podman(['build', '--quiet', '--pull=never', '--isolation', 'chroot', '-t', catalogImage, dir]);
+    expect(built.code, built.stderr).toBe(0);
+    // The previous stand-in, now untagged (as scripts/container/build.sh does for the image).
+    if (old && old !== built.stdout.trim()) await podman(['image', 'rm', old]);
+  });
+  afterAll(async () => api?.close());
+
+  it('applies cleanly: the Secret decrypted, the Kptfile out, the KmsSecret gone', async () => {
+    expect(catalogImage).toBeDefined();
+    const pkg = join(tempDir(), 'pkg');
+    cpSync(join(examples, 'aws-kms-kpt'), pkg, { recursive: true });
+    const before = readTree(pkg);
+    // The README's lines, on this package; kpt may not pull (no registry), and kubectl
+    // prints what it would apply instead of sending it.
+    const pipeline = block
+      .replace(/\bpkg\b/, `"${pkg}"`)
+      .replace('kpt fn eval - --image', 'kpt fn eval - --image-pull-policy never --image')
+      .replace('kubectl apply -f -', 'kubectl apply --dry-run=client --validate=false -o yaml -f -');
+    const result = await run('sh', ['-c', `set -e\n${pipeline}`], { env: containerEnv({ ...awsOnly(env), PATH: env.PATH, KUBECONFIG: api.kubeconfig }) });
+    expect(result.code, result.stderr).toBe(0);
+    const applied = parseAllDocuments(result.stdout).flatMap((d) => {
+      const v = d.toJS();
+      return v?.kind === 'List' ? v.items : [v];
+    });
+    expect(applied.map((d: { kind: string }) => d.kind).sort()).toEqual(['Deployment', 'Secret']);
+    const secret = applied.find((d: { kind: string }) => d.kind === 'Secret');
+    expect(decodeData(secret)).toEqual(values['shop-staging']);
+    expect(result.stdout).not.toMatch(/kmsecret:v[0-9]/);
+    // Nothing was written into the package.
+    expect(readTree(pkg)).toEqual(before);
+  });
+});
+
+describeWith(['kpt', 'podman'], 'README "Container image": a Kptfile image: entry under kpt fn render', () => {
+  beforeAll(async () => {
+    await buildImage();
+  });
+
+  it('refuses, and writes nothing: no environment reaches the container (no credentials, no KMSECRET_KPT_OUTPUT)', async () => {
+    const pkg = join(tempDir(), 'pkg');
+    cpSync(join(examples, 'aws-kms-kpt'), pkg, { recursive: true });
+    const kptfile = join(pkg, 'Kptfile');
+    writeFileSync(kptfile, readFileSync(kptfile, 'utf8').replace('- exec: kmsecret-fn', `- image: ${image}`));
+    const before = readTree(pkg);
+    const result = await run('kpt', ['fn', 'render', pkg, '--allow-network', '--image-pull-policy', 'never', '--truncate-output=false', '-o', 'unwrap'], {
+      env: containerEnv({ ...awsOnly(env), PATH: env.PATH }),
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/kmsecret-fn cannot see where kpt writes its output/);
+    expectNoPlaintext(
+      result.stdout + result.stderr,
+      Object.values(values['shop-staging']).map((v) => v.trim()),
+    );
+    expect(readTree(pkg)).toEqual(before);
+  });
+});
+
+/** The variables that reach the test KMS server, for an environment built on another. */
+function awsOnly(from: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(from).filter(([k]) => /^(AWS_|KMSECRET_)/.test(k)));
+}
