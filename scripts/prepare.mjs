@@ -25,7 +25,7 @@ if (missing.length > 0) {
       [
         'kmsecret: this npm cannot build a global install from git (npm/cli#8440; fixed in npm 12).',
         'Build the package, then install it:',
-        '  npm pack git+URL            # writes kmsecret-VERSION.tgz',
+        '  npm pack --allow-git=all git+URL     # writes kmsecret-VERSION.tgz',
         '  npm install -g ./kmsecret-VERSION.tgz',
         '',
       ].join('\n'),

@@ -375,7 +375,7 @@ describeWith(['kubectl'], 'examples/github-actions', () => {
   });
 
   it('installs kmsecret the way the README says (npm pack from git, then the tarball)', () => {
-    const readme = readmeBlock('Quick start (one minute, no cloud)', 'npm pack "$KMSECRET_GIT"').trimEnd().split('\n');
+    const readme = readmeBlock('Quick start (one minute, no cloud)', 'npm pack --allow-git=all "$KMSECRET_GIT"').trimEnd().split('\n');
     const url = /^KMSECRET_GIT='([^']+)'/.exec(readme[0] as string)?.[1];
     expect(workflow.env.KMSECRET_GIT).toBe(url);
     const install = step(/^Install kmsecret/).run as string;
@@ -746,7 +746,7 @@ metadata:
 
   it('Dockerfile.cmp installs kmsecret the way the README says, with kustomize pinned by SHA-256, as user 999', () => {
     const dockerfile = readFileSync(join(examples, 'argocd', 'Dockerfile.cmp'), 'utf8');
-    const readme = readmeBlock('Quick start (one minute, no cloud)', 'npm pack "$KMSECRET_GIT"').trimEnd().split('\n');
+    const readme = readmeBlock('Quick start (one minute, no cloud)', 'npm pack --allow-git=all "$KMSECRET_GIT"').trimEnd().split('\n');
     const url = /^KMSECRET_GIT='([^']+)'/.exec(readme[0] as string)?.[1];
     expect(dockerfile).toContain(`ARG KMSECRET_GIT='${url}'`);
     const commands = dockerfile

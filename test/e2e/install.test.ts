@@ -10,7 +10,7 @@ import { ageKey, kmsSecretYaml } from '../helpers/fixtures.js';
 import { installNode } from '../helpers/node-versions.js';
 import { readmeBlock } from '../helpers/readme.js';
 import { decodeData, parseList, resourceList } from '../helpers/resource-list.js';
-import { cleanEnv, repoRoot, run } from '../helpers/run.js';
+import { cleanEnv, repoRoot, run, type RunResult } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
 import { describeWith } from '../helpers/tools.js';
 
@@ -63,6 +63,13 @@ async function expectWorkingInstall(prefix: string): Promise<void> {
   expect(decodeData(items[0] as Record<string, any>)).toEqual({ A: 'from-git' });
 }
 
+/** The README's install lines as written, after the assignment (`env` says where KMSECRET_GIT points), in a fresh directory. */
+function readmeInstall(env: NodeJS.ProcessEnv): Promise<RunResult> {
+  const lines = readmeBlock('Quick start (one minute, no cloud)', 'npm pack --allow-git=all "$KMSECRET_GIT"').trimEnd().split('\n');
+  expect(lines[0]).toMatch(/^KMSECRET_GIT='git\+https:\/\/\S+#v0\.1\.0'/);
+  return run('sh', ['-eu', '-c', lines.slice(1).join('\n')], { cwd: tempDir(), env });
+}
+
 const npmMajor = Number(/^(\d+)\./.exec(spawnSync('npm', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? 0);
 
 describeWith(['git', 'npm'], 'install from git (the README, Dockerfile.cmp, the workflow)', () => {
@@ -90,13 +97,8 @@ describeWith(['git', 'npm'], 'install from git (the README, Dockerfile.cmp, the 
   });
 
   it("the README's install lines (npm pack git+URL, npm install -g the tarball) give working kmsecret and kmsecret-fn", async () => {
-    const block = readmeBlock('Quick start (one minute, no cloud)', 'npm pack "$KMSECRET_GIT"');
-    const lines = block.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^KMSECRET_GIT='git\+https:\/\/\S+#v0\.1\.0'/);
-    const cwd = tempDir();
     const prefix = tempDir();
-    // The README's lines as written, after the assignment, which the test makes point here.
-    const result = await run('sh', ['-eu', '-c', lines.slice(1).join('\n')], { cwd, env: npmEnv(prefix, { KMSECRET_GIT: origin }) });
+    const result = await readmeInstall(npmEnv(prefix, { KMSECRET_GIT: origin }));
     expect(result.code, result.stderr).toBe(0);
     await expectWorkingInstall(prefix);
   });
@@ -111,11 +113,11 @@ describeWith(['git', 'npm'], 'install from git (the README, Dockerfile.cmp, the 
     }
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/this npm cannot build a global install from git \(npm\/cli#8440; fixed in npm 12\)/);
-    expect(result.stderr).toMatch(/npm pack git\+URL/);
+    expect(result.stderr).toMatch(/npm pack --allow-git=all git\+URL/);
     expect(existsSync(join(prefix, 'bin', 'kmsecret'))).toBe(false);
   });
 
-  it(`npm install -g --allow-git=root git+URL with npm ${npm12} on Node.js 24 gives working kmsecret and kmsecret-fn`, async () => {
+  it(`npm ${npm12} on Node.js 24: the README's lines, and npm install -g --allow-git=root git+URL in one step`, async () => {
     const node = await installNode(24);
     const tools = tempDir();
     const got = await run('npm', ['install', '--prefix', tools, '--no-save', '--no-package-lock', `npm@${npm12}`], { env: npmEnv(tempDir()) });
@@ -124,10 +126,18 @@ describeWith(['git', 'npm'], 'install from git (the README, Dockerfile.cmp, the 
     mkdirSync(bin);
     writeFileSync(join(bin, 'node'), `#!/bin/sh\nexec "${node}" "$@"\n`, { mode: 0o755 });
     writeFileSync(join(bin, 'npm'), `#!/bin/sh\nexec "${node}" "${join(tools, 'node_modules', 'npm', 'bin', 'npm-cli.js')}" "$@"\n`, { mode: 0o755 });
+    const npm12Env = (prefix: string) => npmEnv(prefix, { PATH: `${bin}:${process.env.PATH}`, KMSECRET_GIT: origin });
+    expect((await run('npm', ['--version'], { env: npm12Env(tempDir()) })).stdout.trim()).toBe(npm12);
+    // npm 12 fetches nothing from git unless --allow-git says so.
+    const refused = await run('npm', ['pack', origin], { cwd: tempDir(), env: npm12Env(tempDir()) });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/EALLOWGIT/);
+    const viaReadme = tempDir();
+    const readme = await readmeInstall(npm12Env(viaReadme));
+    expect(readme.code, readme.stderr).toBe(0);
+    await expectWorkingInstall(viaReadme);
     const prefix = tempDir();
-    const env = npmEnv(prefix, { PATH: `${bin}:${process.env.PATH}` });
-    expect((await run('npm', ['--version'], { env })).stdout.trim()).toBe(npm12);
-    const result = await run('npm', ['install', '-g', '--allow-git=root', origin], { cwd: tempDir(), env });
+    const result = await run('npm', ['install', '-g', '--allow-git=root', origin], { cwd: tempDir(), env: npm12Env(prefix) });
     expect(result.code, result.stderr).toBe(0);
     expect(readdirSync(join(prefix, 'lib', 'node_modules', 'kmsecret')).sort()).toEqual(['LICENSE', 'README.md', 'dist', 'package.json', 'schemas']);
     expect(JSON.parse(readFileSync(join(prefix, 'lib', 'node_modules', 'kmsecret', 'package.json'), 'utf8')).version).toBe('0.1.0');
