@@ -288,9 +288,10 @@ function shims(bin = join(tempDir(), 'bin')): string {
 const execAnnotation = '  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: kmsecret-fn\n';
 
 /**
- * A copy of examples/aws-kms-kustomize whose prod KmsSecret carries the exec function
- * annotation (the KRM-function form, which kubectl kustomize and Argo CD skip without a
- * word); with `generatorOnly`, the overlay lists nothing but that generator.
+ * A copy of examples/aws-kms-kustomize whose prod overlay lists its KmsSecret file under
+ * `generators:` with the exec function annotation on it (the KRM-function form, which
+ * kubectl kustomize and Argo CD skip without a word); with `generatorOnly`, the overlay
+ * lists nothing else (no base).
  */
 function execAnnotatedRepo(generatorOnly: boolean, into = join(tempDir(), 'repo')): string {
   cpSync(join(examples, 'aws-kms-kustomize'), into, { recursive: true });
@@ -298,7 +299,10 @@ function execAnnotatedRepo(generatorOnly: boolean, into = join(tempDir(), 'repo'
   const text = readFileSync(file, 'utf8');
   expect(text).toContain('  namespace: shop-prod\n');
   writeFileSync(file, text.replace('  namespace: shop-prod\n', `  namespace: shop-prod\n${execAnnotation}`));
-  if (generatorOnly) writeFileSync(join(into, 'overlays', 'prod', 'kustomization.yaml'), 'namespace: shop-prod\ngenerators:\n- shop-secrets.kmsecret.yaml\n');
+  writeFileSync(
+    join(into, 'overlays', 'prod', 'kustomization.yaml'),
+    `namespace: shop-prod\n${generatorOnly ? '' : 'resources:\n- ../../base\n'}generators:\n- shop-secrets.kmsecret.yaml\n`,
+  );
   return into;
 }
 
