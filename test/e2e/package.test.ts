@@ -27,7 +27,9 @@ describe('npm pack', () => {
   let tarball: string;
   let installed: string;
   beforeAll(() => {
-    const name = sh('npm', ['pack', '--silent', '--pack-destination', dir], repoRoot).trim().split('\n').pop() as string;
+    // --ignore-scripts: `prepare` would rebuild dist/ under the other test files that run it
+    // (npm test has just built it). install.test.ts packs a clean clone, where prepare builds.
+    const name = sh('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], repoRoot).trim().split('\n').pop() as string;
     tarball = join(dir, name);
     installed = join(dir, 'app');
     sh('mkdir', ['-p', installed], dir);
