@@ -7,6 +7,7 @@ import { KeyService } from './keys/key-service.js';
 import { readGeneratorFiles } from './krm/generator-files.js';
 import { isKptRun, kptRunDestination, visibleKptDestination } from './krm/kpt.js';
 import { type OutputItem, readResourceList, readStream, resourceListParts, type SourceItem, writeResourceList, writeStream } from './krm/resource-list.js';
+import { type InputText, writeParts } from './krm/output.js';
 import { errorResult, infoResult, type Result, stderrReport } from './krm/results.js';
 import { parseWhole } from './krm/yaml.js';
 import { readConfig, type RenderConfig } from './model/config.js';
@@ -62,10 +63,10 @@ function kptOutcome(items: readonly SourceItem[], settings: Settings): RenderOut
   );
 }
 
-export async function runKrm(stdin: string, settings: Settings): Promise<void> {
+export async function runKrm(stdin: InputText, settings: Settings): Promise<void> {
   let apiVersion = 'config.kubernetes.io/v1';
   try {
-    const input = readResourceList(stdin);
+    const input = readResourceList(stdin.text);
     apiVersion = input.apiVersion;
     const config = readConfig(input.functionConfig, settings);
     const kpt = isKptRun(input.items);
@@ -73,7 +74,7 @@ export async function runKrm(stdin: string, settings: Settings): Promise<void> {
     const ours = input.items.some((item) => mayConcern(item.text, config.env.prefixes));
     const outcome =
       (kpt && ours ? kptOutcome(input.items, settings) : undefined) ?? (await renderWith(input.items, config, settings, kpt ? 'kpt' : 'kustomize'));
-    writeParts(resourceListParts(apiVersion, input.indent, outcome.output, outcome.results));
+    writeParts(resourceListParts(apiVersion, input.indent, outcome.output, outcome.results), stdin, (chunk) => process.stdout.write(chunk));
     if (outcome.notice) process.stderr.write(`${outcome.notice}\n`);
   } catch (thrown) {
     fail(asErrorList(thrown), (results) => process.stdout.write(writeResourceList(apiVersion, 0, [], results)));
@@ -99,22 +100,6 @@ export async function runLegacyPlugin(configFile: string, settings: Settings, re
   } catch (thrown) {
     fail(asErrorList(thrown));
   }
-}
-
-/** Writes in batches of about a megabyte: neither one huge string nor a write per item. */
-function writeParts(parts: readonly string[]): void {
-  let batch: string[] = [];
-  let size = 0;
-  for (const part of parts) {
-    batch.push(part);
-    size += part.length;
-    if (size >= 1 << 20) {
-      process.stdout.write(batch.join(''));
-      batch = [];
-      size = 0;
-    }
-  }
-  if (batch.length > 0) process.stdout.write(batch.join(''));
 }
 
 export function fail(errors: KmsecretError[], writeResults?: (results: Result[]) => void): void {

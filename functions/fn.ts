@@ -16,6 +16,7 @@
 // (krm/pass-through.ts) without loading the YAML library or the render, which
 // live in fn-run.ts and load only when there is something to do.
 import { asErrorList, inputError, type KmsecretError, KmsecretErrors, usageError } from './errors.js';
+import { type InputText, writeParts } from './krm/output.js';
 import { passThrough } from './krm/pass-through.js';
 import { readSettings, type Settings } from './settings.js';
 import { version } from './version.js';
@@ -27,14 +28,18 @@ const usage = `kmsecret-fn ${version}: decrypts kmsecret values when kpt or kust
 
 Run \`kmsecret install-plugin\` for the kustomize plugin layout, and see the README.`;
 
-async function readStdin(): Promise<string> {
+async function readStdin(): Promise<InputText> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const bytes = Buffer.concat(chunks);
+  let text: string;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw inputError('stdin is not UTF-8 text', {}, 'YAML input must be UTF-8');
   }
+  // One byte per character: the output can reuse the input's bytes (krm/output.ts).
+  return text.length === bytes.length ? { text, asciiBytes: bytes } : { text };
 }
 
 /** Failures before there was anything to do are rare: the reporting loads with the render. */
@@ -60,7 +65,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   let settings: Settings;
-  let stdin = '';
+  let stdin: InputText = { text: '' };
   try {
     settings = readSettings();
     if (krm) stdin = await readStdin();
@@ -68,13 +73,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     await failWith(asErrorList(thrown), krm);
     return;
   }
-  const quick = krm ? passThrough(stdin) : undefined;
+  const quick = krm ? passThrough(stdin.text) : undefined;
   if (quick !== undefined) {
-    process.stdout.write(quick);
+    writeParts(quick, stdin, (chunk) => process.stdout.write(chunk));
     return;
   }
   const run = await import('./fn-run.js');
-  await (krm ? run.runKrm(stdin, settings) : run.runLegacyPlugin(args[0] as string, settings, readStdin));
+  await (krm ? run.runKrm(stdin, settings) : run.runLegacyPlugin(args[0] as string, settings, async () => (await readStdin()).text));
 }
 
 process.on('unhandledRejection', (reason) => void failWith(asErrorList(reason), false));

@@ -5,7 +5,7 @@
 // such an item: we cut the input into chunks — one per item of a block-style
 // `items:` sequence, or one per document of a YAML stream — and copy untouched
 // chunks through byte for byte. Only a chunk that could matter to us is parsed
-// at all (see `mayConcern` in read.ts), which also keeps a 10,000-item list cheap.
+// at all (see `mayConcern` in render/plan.ts), which also keeps a 10,000-item list cheap.
 //
 // The cut relies on one property of block YAML: inside an item, every line
 // that is not blank or a comment is indented deeper than the item's "- "
@@ -19,6 +19,8 @@ export interface ItemsFraming {
   indent: number;
   /** Each item's text, from its "- " line to the line before the next one. */
   chunks: string[];
+  /** Where each chunk starts in the input. */
+  starts: number[];
   /** The input without the items region: apiVersion, kind, functionConfig … */
   skeleton: string;
 }
@@ -56,64 +58,79 @@ function isBlankOrComment(line: string): boolean {
   return t === '' || t.startsWith('#');
 }
 
-function indentOf(line: string): number {
-  let i = 0;
-  while (line.charCodeAt(i) === 32) i++;
-  return i;
-}
-
-function isItemStart(line: string, column: number): boolean {
-  if (indentOf(line) !== column || line[column] !== '-') return false;
-  const next = line[column + 1];
-  return next === undefined || next === ' ' || next === '\n' || next === '\r';
-}
-
 const itemsKey = /^items:[ \t]*(#.*)?\r?\n?$/;
-const itemsKeyAny = /^items:/;
 
-/** Line by line over the text by offsets: no array of lines, and chunks are slices of
- *  the input (a 100 MB ResourceList must not cost gigabytes). */
-function* linesOf(text: string, from = 0): Generator<{ start: number; end: number; line: string }> {
-  let start = from;
-  while (start < text.length) {
-    const nl = text.indexOf('\n', start);
-    const end = nl === -1 ? text.length : nl + 1;
-    yield { start, end, line: text.slice(start, end) };
-    start = end;
-  }
+/** Whether the line at `start` (up to `end`) is blank or a comment, read in place: a line
+ *  whose first character after its spaces is plain content is decided without a slice. */
+function blankOrCommentAt(text: string, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && text.charCodeAt(i) === 32) i++;
+  if (i === end) return true;
+  const c = text.charCodeAt(i);
+  // '#', or whitespace other than a space (tab, CR, NBSP, …): the exact test on the line.
+  if (c === 35 || c <= 32 || c >= 127) return isBlankOrComment(text.slice(start, end));
+  return false;
+}
+
+/** The spaces before the line's first other character. */
+function indentAt(text: string, start: number, end: number): number {
+  let i = start;
+  while (i < end && text.charCodeAt(i) === 32) i++;
+  return i - start;
+}
+
+/** A "- " (or "-" at the end of the line) at exactly `column`. */
+function itemStartAt(text: string, start: number, end: number, column: number): boolean {
+  if (indentAt(text, start, end) !== column || text.charCodeAt(start + column) !== 45 /* - */) return false;
+  const at = start + column + 1;
+  if (at >= end) return true;
+  const next = text.charCodeAt(at);
+  return next === 32 || next === 10 || next === 13;
+}
+
+/** The end of the line at `start` (after its "\n"), by offsets: chunks are slices of the
+ *  input and no line is copied (a 100 MB ResourceList must not cost gigabytes). */
+function lineEnd(text: string, start: number): number {
+  const nl = text.indexOf('\n', start);
+  return nl === -1 ? text.length : nl + 1;
 }
 
 export function frameResourceList(input: string): ItemsFraming | FlowFraming {
   let keyEnd = -1;
-  for (const { end, line } of linesOf(input)) {
-    if (itemsKeyAny.test(line)) {
+  for (let start = 0; start < input.length; ) {
+    const end = lineEnd(input, start);
+    if (input.startsWith('items:', start)) {
       // `items: [...]` or `items: {…}` on the key's line: flow style, parsed whole by the caller.
-      if (!itemsKey.test(line)) return { kind: 'flow' };
+      if (!itemsKey.test(input.slice(start, end))) return { kind: 'flow' };
       keyEnd = end;
       break;
     }
+    start = end;
   }
   // No `items:` key at the start of a line: JSON or flow style (or no items at all); the caller parses it whole.
   if (keyEnd === -1) return { kind: 'flow' };
 
   const chunks: string[] = [];
+  const starts: number[] = [];
   let column = -1;
   let chunkStart = -1;
   let regionEnd = input.length;
-  for (const { start, line } of linesOf(input, keyEnd)) {
-    if (isBlankOrComment(line)) continue;
+  for (let start = keyEnd, end: number; start < input.length; start = end) {
+    end = lineEnd(input, start);
+    if (blankOrCommentAt(input, start, end)) continue;
     if (column === -1) {
       // The first content line decides the sequence's column, or shows there is no sequence.
-      if (!/^ *-( |\r?\n|$)/.test(line)) {
+      if (!/^ *-( |\r?\n|$)/.test(input.slice(start, end))) {
         regionEnd = start;
         break;
       }
-      column = indentOf(line);
+      column = indentAt(input, start, end);
     }
-    if (isItemStart(line, column)) {
+    if (itemStartAt(input, start, end, column)) {
       if (chunkStart !== -1) chunks.push(input.slice(chunkStart, start));
       chunkStart = start;
-    } else if (indentOf(line) <= column) {
+      starts.push(start);
+    } else if (indentAt(input, start, end) <= column) {
       regionEnd = start;
       break;
     }
@@ -121,7 +138,7 @@ export function frameResourceList(input: string): ItemsFraming | FlowFraming {
   if (chunkStart !== -1) chunks.push(input.slice(chunkStart, regionEnd));
   // Comment and blank lines before the first item belong to no item, as before.
   const skeleton = input.slice(0, keyEnd) + input.slice(regionEnd);
-  return { kind: 'items', indent: Math.max(column, 0), chunks, skeleton };
+  return { kind: 'items', indent: Math.max(column, 0), chunks, starts, skeleton };
 }
 
 const documentMarker = /^(---|\.\.\.)([ \t].*)?\r?\n?$/;

@@ -5,26 +5,33 @@
 // package's functions on every render, and kustomize starts a plugin per entry.
 // Anything else — even a config with nothing to do — takes the full path, which
 // reads and checks it.
+import { hasLetterEscapes, unescaped } from './escapes.js';
 import { frameResourceList } from './framing.js';
+import type { OutputPart } from './output.js';
 
-/** Text that could be, or spell, something of ours (plan.mayConcern with the default prefix). */
-const marker = /kmsecret|kmssecret|KMS_ENCRYPTED_|\\[xuU\r\n]|!!binary|:binary\b/i;
+/** Text that could be something of ours (plan.mayConcern with the default prefix, and more);
+ *  an escape could spell one, so it is also looked for with the escapes decoded. */
+const marker = /kmsecret|kmssecret|KMS_ENCRYPTED_|!!binary|:binary\b/i;
 
 /** kpt's function config when none is given, in whatever key order it writes it. */
 const kptDefaultConfig = ['apiVersion: v1', 'data: {}', 'kind: ConfigMap', 'metadata:', 'name: function-input'].join('\n');
 
 const envelopeLine = /^(apiVersion: (config\.kubernetes\.io\/v1(alpha1|beta1)?)|kind: ResourceList|items:( \[\])?|#.*|)\s*$/;
 
-/** The whole output, or undefined when the full path must read the input. */
-export function passThrough(input: string): string | undefined {
+/** The whole output (its items one slice of the input), or undefined when the full path must
+ *  read the input. */
+export function passThrough(input: string): OutputPart[] | undefined {
   const text = input.replace(/^\uFEFF/, '');
-  if (marker.test(text)) return undefined;
+  const bom = input.length - text.length;
+  if (marker.test(text) || (hasLetterEscapes(text) && marker.test(unescaped(text)))) return undefined;
   const framing = frameResourceList(text);
   let apiVersion: string | undefined;
   let chunks: string[] = [];
+  let from = 0;
   let skeleton: string;
   if (framing.kind === 'items') {
     chunks = framing.chunks;
+    from = bom + (framing.starts[0] ?? 0);
     skeleton = framing.skeleton;
   } else if (/^(apiVersion|kind|items):/m.test(text) && !/^items:\s*\S/m.test(text.replace(/^items:\s*\[\]\s*$/m, ''))) {
     skeleton = text; // no items at all, or `items: []`
@@ -44,6 +51,9 @@ export function passThrough(input: string): string | undefined {
     if (version) apiVersion = version;
   }
   if (!apiVersion || !head.some((l) => /^kind: ResourceList\s*$/.test(l))) return undefined;
-  const items = chunks.map((chunk) => (chunk.endsWith('\n') ? chunk : `${chunk}\n`)).join('');
-  return `apiVersion: ${apiVersion}\nkind: ResourceList\n${chunks.length === 0 ? 'items: []\n' : `items:\n${items}`}`;
+  const envelope = `apiVersion: ${apiVersion}\nkind: ResourceList\n`;
+  if (chunks.length === 0) return [`${envelope}items: []\n`];
+  // The chunks lie one after the other in the input: their text is one slice of it.
+  const items = input.slice(from, from + chunks.reduce((n, chunk) => n + chunk.length, 0));
+  return [`${envelope}items:\n`, { text: items, from }, ...(items.endsWith('\n') ? [] : ['\n'])];
 }

@@ -7,6 +7,7 @@ import { frameResourceList, frameStream } from './framing.js';
 import { fieldSegments } from './fields.js';
 import { type Emittable, emitResource } from './emit.js';
 import { lineOfField, type ParsedResource, parseChunk, parseWhole, writeNode, writeObject } from './yaml.js';
+import { type OutputPart, partsText } from './output.js';
 import type { Result } from './results.js';
 
 /** One input resource: its exact text, parsed only on demand. */
@@ -20,6 +21,8 @@ export class SourceItem {
     readonly asSeqItem: boolean,
     /** A file the CLI read it from, and the line it starts at. */
     readonly origin?: { file: string; line: number },
+    /** Where its text starts in the ResourceList kmsecret-fn read, for writing it out as it came. */
+    readonly offset?: number,
   ) {}
 
   /** Whether anything asked for the parse (items that could not concern us never are). */
@@ -124,6 +127,7 @@ function flowItems(text: string): { skeleton: string; items: SourceItem[] } {
 
 export function readResourceList(input: string): ResourceListInput {
   const text = input.replace(/^\uFEFF/, '');
+  const bom = input.length - text.length;
   if (text.trim() === '')
     throw inputError(
       'stdin is empty; expected a ResourceList (config.kubernetes.io/v1)',
@@ -132,7 +136,9 @@ export function readResourceList(input: string): ResourceListInput {
     );
   const framing = frameResourceList(text);
   const { skeleton, items } =
-    framing.kind === 'items' ? { skeleton: framing.skeleton, items: framing.chunks.map((chunk, i) => new SourceItem(chunk, i, true)) } : flowItems(text);
+    framing.kind === 'items'
+      ? { skeleton: framing.skeleton, items: framing.chunks.map((chunk, i) => new SourceItem(chunk, i, true, undefined, bom + (framing.starts[i] as number))) }
+      : flowItems(text);
   const envelope = envelopeOf(parseWhole(skeleton, { field: 'ResourceList' }).value);
   const fc = envelope.functionConfig;
   if (fc !== undefined && fc !== null && fc !== '~' && fc !== '' && (typeof fc !== 'object' || Array.isArray(fc))) {
@@ -159,11 +165,12 @@ export type OutputItem =
   | { kind: 'changed'; item: SourceItem; text: string }
   | { kind: 'new'; value: object };
 
-function itemText(out: OutputItem, asSeqItem: boolean, indent: number): string {
+function itemText(out: OutputItem, asSeqItem: boolean, indent: number): OutputPart {
   switch (out.kind) {
     case 'source': {
-      const { text } = out.item;
-      return text.endsWith('\n') ? text : `${text}\n`;
+      const { text, offset } = out.item;
+      if (!text.endsWith('\n')) return `${text}\n`;
+      return offset === undefined ? text : { text, from: offset };
     }
     case 'changed':
       return out.text;
@@ -173,17 +180,17 @@ function itemText(out: OutputItem, asSeqItem: boolean, indent: number): string {
 }
 
 /** The output ResourceList as parts, to be written one after the other (no 100 MB string). */
-export function resourceListParts(apiVersion: string, indent: number, items: OutputItem[], results: Result[]): string[] {
-  const parts = [`apiVersion: ${apiVersion}\nkind: ResourceList\n`, items.length === 0 ? 'items: []\n' : 'items:\n'];
+export function resourceListParts(apiVersion: string, indent: number, items: OutputItem[], results: Result[]): OutputPart[] {
+  const parts: OutputPart[] = [`apiVersion: ${apiVersion}\nkind: ResourceList\n`, items.length === 0 ? 'items: []\n' : 'items:\n'];
   for (const out of items) parts.push(itemText(out, true, indent));
   if (results.length > 0) parts.push(writeObject({ results }, false, 0));
   return parts;
 }
 
 export function writeResourceList(apiVersion: string, indent: number, items: OutputItem[], results: Result[]): string {
-  return resourceListParts(apiVersion, indent, items, results).join('');
+  return partsText(resourceListParts(apiVersion, indent, items, results));
 }
 
 export function writeStream(items: OutputItem[]): string {
-  return items.map((out) => itemText(out, false, 0)).join('---\n');
+  return items.map((out) => partsText([itemText(out, false, 0)])).join('---\n');
 }

@@ -1,16 +1,24 @@
 // A Secret generated for a workload must not replace one that is already there.
 import { type KmsecretError, inputError } from '../errors.js';
 import { resourceRef } from '../k8s/resource.js';
+import { hasLetterEscapes, unescaped } from '../krm/escapes.js';
 import type { SourceItem } from '../krm/resource-list.js';
 import type { EnvPlan } from './plan-env.js';
+
+const secretKind = /kind["']?\s*:\s*["']?Secret\b/;
+
+function spellsSecret(text: string): boolean {
+  return secretKind.test(text) || (hasLetterEscapes(text) && secretKind.test(unescaped(text)));
+}
 
 export function generatedNameConflicts(items: readonly SourceItem[], workloads: readonly EnvPlan[], errors: KmsecretError[]): void {
   const generated = workloads.filter((w) => w.output === 'secretRef');
   if (generated.length === 0) return;
-  // One pass over the items: the Secrets there are (an item that is one spells "Secret").
+  // One pass over the items: the Secrets there are (an item that is one spells "Secret",
+  // in block or JSON style, perhaps through escapes).
   const existing = new Set<string>();
   for (const item of items) {
-    if (!/^\s*-?\s*kind:\s*["']?Secret["']?\s*$/m.test(item.text) || !item.readable) continue;
+    if (!spellsSecret(item.text) || !item.readable) continue;
     const ref = resourceRef(item.parsed.value);
     if (ref.kind === 'Secret' && ref.name) existing.add(`${ref.namespace ?? ''}/${ref.name}`);
   }

@@ -8,6 +8,7 @@
 // parsed (it passes through as it came).
 import { type ErrorPlace, type KmsecretError, inputError } from '../errors.js';
 import { annotationsOf, resourceRef } from '../k8s/resource.js';
+import { hasLetterEscapes, unescaped } from '../krm/escapes.js';
 import { fieldPath, type PathSegment, strings } from '../krm/fields.js';
 import type { SourceItem } from '../krm/resource-list.js';
 import { usesMergeKeys } from '../krm/yaml.js';
@@ -35,9 +36,15 @@ export interface Plan {
 /** Could this chunk hold anything of ours: a token (`kmsecret:`), one of our kinds
  *  (`KmsSecret…`), a shush prefix? Only those are parsed at all; the word "kmsecret" in a
  *  comment or an annotation of ours on a workload with no values is not enough. A YAML escape
- *  or a binary scalar could spell a marker without its letters, so those count too. */
+ *  could spell a marker without its letters: the markers are also looked for in the text with
+ *  its escapes decoded (krm/escapes.ts). A binary scalar is decoded only by a parse: it counts. */
 export function mayConcern(text: string, prefixes: readonly string[]): boolean {
-  return /kmsecret:|KmsSecret|\\[xuU\r\n]|!!binary|:binary\b/.test(text) || prefixes.some((p) => text.includes(p));
+  if (/!!binary|:binary\b/.test(text) || spellsMarker(text, prefixes)) return true;
+  return hasLetterEscapes(text) && spellsMarker(unescaped(text), prefixes);
+}
+
+function spellsMarker(text: string, prefixes: readonly string[]): boolean {
+  return /kmsecret:|KmsSecret/.test(text) || prefixes.some((p) => text.includes(p));
 }
 
 /** Must this item be read, or can an unreadable one pass through? A token (or what may be one)

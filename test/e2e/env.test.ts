@@ -149,11 +149,16 @@ describe('the output mode', () => {
     const first = await runFn(resourceList([text]), cleanEnv(key.env));
     const generated = (parseList(first.stdout).items[1] as Doc).metadata.name as string;
     const clash = yaml({ apiVersion: 'v1', kind: 'Secret', metadata: { name: generated, namespace: 'team-a' }, data: {} });
-    expectFailure(
-      await runFn(resourceList([text, clash]), cleanEnv(key.env)),
-      /the Secret generated for this workload's env, web-env-[0-9a-f]+, already exists/,
-      Object.values(values),
-    );
+    // However its kind is spelled: JSON style, or with an escape.
+    const json = `{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "${generated}", "namespace": "team-a"}}\n`;
+    const escaped = clash.replace('kind: Secret', 'kind: "S\\x65cret"');
+    for (const existing of [clash, json, escaped]) {
+      expectFailure(
+        await runFn(resourceList([text, existing]), cleanEnv(key.env)),
+        /the Secret generated for this workload's env, web-env-[0-9a-f]+, already exists/,
+        Object.values(values),
+      );
+    }
   });
 
   it('handles custom kinds at configured pod spec paths (an Argo Rollout)', async () => {

@@ -4,6 +4,7 @@
 // kustomization is caught by the documented guard; kustomize's rename record
 // cannot be forged; inline env values survive both tools byte for byte.
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -111,6 +112,33 @@ describeWith(['kpt'], "kpt's write-back cannot be made to put plaintext into the
     const guard = await runCli(['check', '--rendered', '-'], { env, stdin: hidden });
     expect(guard.code).toBe(3);
     expect(guard.stdout).toMatch(/ConfigMap team-a\/hidden data\.x: a kmsecret token is in the rendered output/);
+  });
+
+  it('a token spelled with YAML escapes is found; escapes that spell nothing of ours pass through as they came', async () => {
+    const token = /DB_PASSWORD: (\S+)/.exec(secretFile)?.[1] as string;
+    const cm = (name: string, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: team-a\ndata:\n  x: ${value}\n`;
+    const harmless = cm('harmless', '"caf\\u00e9, a \\\\x6b and a long \\\n    line"');
+    for (const [name, value] of [
+      ['hex', `"\\x6b${token.slice(1)}"`],
+      ['unicode', `"\\u006B\\u006d${token.slice(2)}"`],
+      ['continued', `"kmse\\\n    ${token.slice(4)}"`],
+    ]) {
+      const pkg = join(root, `escaped-${name}`);
+      writeFiles(pkg, { Kptfile: 'apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: escaped\n', 'cm.yaml': cm('hidden', value as string) });
+      const result = await kpt(['fn', 'eval', pkg, '--exec', 'kmsecret-fn', '-o', 'stdout', '--truncate-output=false']);
+      expect(result.code, name).not.toBe(0);
+      expect(result.stdout + result.stderr).toMatch(/holds a kmsecret token where kmsecret-fn does not decrypt/);
+    }
+    const pkg = join(root, 'escaped-harmless');
+    writeFiles(pkg, { Kptfile: 'apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: harmless\n', 'cm.yaml': harmless });
+    const passed = await kpt(['fn', 'eval', pkg, '--exec', 'kmsecret-fn', '-o', 'stdout', '--truncate-output=false']);
+    expect(passed.code, passed.stderr).toBe(0);
+    // As kpt's own copy would leave it.
+    const copy = join(root, 'copy-stdin.sh');
+    writeFileSync(copy, '#!/bin/sh\nexec cat\n', { mode: 0o755 });
+    const copied = await kpt(['fn', 'eval', pkg, '--exec', copy, '-o', 'stdout', '--truncate-output=false']);
+    expect(passed.stdout).toBe(copied.stdout);
+    expect(passed.stdout).toMatch(/name: harmless/);
   });
 
   it('under kpt, a hand-written previousNames never renames a binding', async () => {

@@ -119,6 +119,28 @@ functionConfig:
     expect(parseDocument(text).errors).toEqual([]);
   });
 
+  it('reads lines that start with a tab, a CR or nothing as the parser does', () => {
+    const text = [
+      'apiVersion: config.kubernetes.io/v1',
+      'kind: ResourceList',
+      'items:',
+      '\t',
+      '- kind: A # first',
+      '  data:',
+      '    x: "1"\r',
+      '# between, at column 0',
+      '\t# a tabbed comment',
+      '-',
+      '  kind: B',
+      '- kind: C',
+      'functionConfig: {}',
+    ].join('\n');
+    const framing = frameResourceList(text);
+    if (framing.kind !== 'items') throw new Error('not framed');
+    expect(framing.chunks.map((chunk) => parse(chunk))).toEqual((parse(text) as { items: unknown[] }).items.map((item) => [item]));
+    expect(framing.chunks.join('')).toBe(text.slice(text.indexOf('- kind: A'), text.indexOf('functionConfig')));
+  });
+
   it('hands flow-style and JSON lists to the full parser', () => {
     expect(frameResourceList('{"apiVersion":"config.kubernetes.io/v1","kind":"ResourceList","items":[]}').kind).toBe('flow');
     expect(frameResourceList('apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [{a: 1}]\n').kind).toBe('flow');

@@ -2,6 +2,7 @@
 // writes, and steps aside whenever the full path has anything to read or check.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type OutputPart, partsText, writeParts } from '../../functions/krm/output.js';
 import { passThrough } from '../../functions/krm/pass-through.js';
 import { renderText } from '../helpers/render.js';
 import { resourceList, yaml } from '../helpers/resource-list.js';
@@ -15,11 +16,12 @@ describe('passThrough', () => {
       resourceList([]),
       resourceList([cm, cm.replace('name: c', 'name: d')]),
       resourceList([cm], kptConfig),
+      resourceList([cm.replace('# keep', '# keep\n  label: "caf\\u00e9 \\x41"')]),
       'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n',
     ]) {
       const quick = passThrough(text);
       expect(quick, text).toBeDefined();
-      expect(quick).toBe(await renderText(text, {}));
+      expect(partsText(quick ?? [])).toBe(await renderText(text, {}));
     }
   });
 
@@ -27,7 +29,8 @@ describe('passThrough', () => {
     for (const text of [
       resourceList(['kind: X\nnote: kmsecret\n']),
       resourceList(['kind: X\nenv: KMS_ENCRYPTED_A\n']),
-      resourceList(['kind: X\nx: "\\x6b"\n']),
+      resourceList(['kind: X\nx: "\\x6bmsecret"\n']),
+      resourceList(['kind: X\nx: "KMS\\u005fENCRYPTED_"\n']),
       resourceList([], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  mdoe: placeholder\n'),
       resourceList([], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\ndata:\n  envPrefixes: ENC_\n'),
       '{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": []}',
@@ -57,9 +60,36 @@ describe('passThrough', () => {
       fc.asyncProperty(fc.array(resource, { maxLength: 4 }), async (items) => {
         const text = yaml({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items });
         const quick = passThrough(text);
-        if (quick !== undefined) expect(quick).toBe(await renderText(text, {}));
+        if (quick !== undefined) expect(partsText(quick)).toBe(await renderText(text, {}));
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('writeParts', () => {
+  const written = (parts: OutputPart[], text: string, ascii: boolean) => {
+    const chunks: Array<string | Uint8Array> = [];
+    writeParts(parts, ascii ? { text, asciiBytes: Buffer.from(text) } : { text }, (chunk) => chunks.push(chunk));
+    return { chunks, bytes: Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))).toString() };
+  };
+  const input = 'apiVersion: v1\nitems:\n- a: 1\n- b: 2\n- c: 3\n';
+  const slice = (from: number, to: number): OutputPart => ({ text: input.slice(from, to), from });
+  const a = input.indexOf('- a');
+  const b = input.indexOf('- b');
+  const c = input.indexOf('- c');
+
+  it('writes the input’s own bytes for adjacent slices, once, and new text as text', () => {
+    const parts: OutputPart[] = ['head\n', slice(a, b), slice(b, c), 'new\n', slice(c, input.length)];
+    const out = written(parts, input, true);
+    expect(out.bytes).toBe(partsText(parts));
+    expect(out.chunks.map((c) => (typeof c === 'string' ? 'text' : 'bytes'))).toEqual(['text', 'bytes', 'text', 'bytes']);
+  });
+
+  it('writes text where the input is not ASCII', () => {
+    const parts: OutputPart[] = [slice(a, b), slice(c, input.length)];
+    const out = written(parts, input, false);
+    expect(out.chunks.every((chunk) => typeof chunk === 'string')).toBe(true);
+    expect(out.bytes).toBe(partsText(parts));
   });
 });

@@ -47,6 +47,27 @@ describe('plan', () => {
     expect(p.values).toHaveLength(2);
   });
 
+  it('reads an item whose escapes spell a marker of ours, and leaves unparsed one whose escapes spell nothing', () => {
+    const token = /A: (\S+)/.exec(secret)?.[1] as string;
+    const cm = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: ${value}\n`;
+    const items = readStream(
+      [
+        cm('"caf\\u00e9 \\x41"'),
+        cm(`"\\\\x6b${token.slice(1)}"`), // an escaped backslash: the text says \x6b, not k
+        cm(`"\\x6b${token.slice(1)}"`),
+        cm(`"\\U0000006bmsecret\\x3a${token.slice(9)}"`),
+        cm(`"kmse\\\n    ${token.slice(4)}"`),
+        cm(`"kmse\\\n\n    ${token.slice(4)}"`), // a blank line after the continuation is a line break: read, and no token
+        `kind: "KmsS\\x65cret"\nmetadata: {name: k}\n`,
+      ].join('---\n'),
+    );
+    const errors = plan(items, config, { orchestrator: 'kustomize' }) as KmsecretError[];
+    expect(items.map((i) => i.isParsed)).toEqual([false, false, true, true, true, true, true]);
+    expect(errors.map((e) => [e.message, e.place.field])).toEqual(
+      Array.from({ length: 3 }, () => ['holds a kmsecret token where kmsecret-fn does not decrypt', 'data.x']),
+    );
+  });
+
   it('refuses an unreadable item that could hold a token, and a token where nothing decrypts it', () => {
     const errors = planOf([
       'kind: Thing\nx: [kmsecret:v2:age:x, unclosed\n',
