@@ -10,10 +10,15 @@
 // what the parser would: a double-quoted scalar never starts right after a
 // backslash, so every escape inside one is read here as the parser reads it; a
 // `\` line continuation also drops every blank line after it (the parser keeps
-// them as line breaks), which can only join more, never less. What is decoded
+// them as line breaks), which can only join more, never less. A continuation is
+// any line break go-yaml knows, so text that `yaml` refuses but kubectl would
+// read is decoded too. What is decoded
 // outside double quotes can only add matches, which cost a parse, never a miss.
 
-const escape = /\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|\r?\n\s*|([\s\S]))/g;
+// A line continuation: a backslash, a line break (YAML 1.2's LF, CRLF, CR, and the NEL, LS and PS
+// go-yaml (kustomize, kpt) also takes), and the white space after it.
+const escape = /\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(?:\r\n?|\n|\u0085|\u2028|\u2029)[\s\u0085]*|([\s\S]))/g;
+const letterEscape = /\\[xuU\r\n\u0085\u2028\u2029]/;
 
 const single: Record<string, string> = {
   '0': '\0',
@@ -38,8 +43,11 @@ const single: Record<string, string> = {
 
 /** Whether the text has an escape that can make a letter (most manifests have none). */
 export function hasLetterEscapes(text: string): boolean {
-  return /\\[xuU\r\n]/.test(text);
+  return letterEscape.test(text);
 }
+
+/** A tag with a %-escape (`!!%62inary`): the parser decodes it, so it could name any tag. */
+export const escapedTag = /!\S*%/;
 
 /** The text with every escape decoded, as if all of it were one double-quoted scalar. */
 export function unescaped(text: string): string {

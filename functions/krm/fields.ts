@@ -22,6 +22,17 @@ export function* strings(value: unknown, path: PathSegment[] = []): Generator<[P
     yield [path, Buffer.from(value).toString('latin1')];
   } else if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) yield* strings(value[i], [...path, i]);
+  } else if (value instanceof Map) {
+    // !!omap and !!pairs read as a Map, with keys of any kind.
+    for (const [k, v] of value) {
+      const key = typeof k === 'string' ? k : String(k);
+      yield* strings(k, [...path, key]);
+      yield* strings(v, [...path, key]);
+    }
+  } else if (value instanceof Set) {
+    // !!set
+    let i = 0;
+    for (const v of value) yield* strings(v, [...path, i++]);
   } else if (typeof value === 'object' && value !== null) {
     for (const [k, v] of Object.entries(value)) {
       yield [[...path, k], k];

@@ -97,7 +97,7 @@ function lineEnd(text: string, start: number): number {
 
 export function frameResourceList(input: string): ItemsFraming | FlowFraming {
   let keyEnd = -1;
-  for (let start = 0; start < input.length; ) {
+  for (let start = 0; start < input.length;) {
     const end = lineEnd(input, start);
     if (input.startsWith('items:', start)) {
       // `items: [...]` or `items: {…}` on the key's line: flow style, parsed whole by the caller.

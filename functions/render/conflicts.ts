@@ -5,7 +5,9 @@ import { hasLetterEscapes, unescaped } from '../krm/escapes.js';
 import type { SourceItem } from '../krm/resource-list.js';
 import type { EnvPlan } from './plan-env.js';
 
-const secretKind = /kind["']?\s*:\s*["']?Secret\b/;
+// `kind`, its colon, then any tags, anchors and a block scalar header before the word; or a
+// `? kind` complex key, which is rare enough to be read whatever follows.
+const secretKind = /kind["']?\s*:[ \t]*(?:(?:![^\s]*|&[^\s]+)\s+)*(?:[|>][-+1-9]*[ \t]*(?:#.*)?\r?\n\s*)?["']?Secret\b|^[ \t-]*\?[ \t]*["']?kind\b/m;
 
 function spellsSecret(text: string): boolean {
   return secretKind.test(text) || (hasLetterEscapes(text) && secretKind.test(unescaped(text)));
@@ -15,7 +17,7 @@ export function generatedNameConflicts(items: readonly SourceItem[], workloads: 
   const generated = workloads.filter((w) => w.output === 'secretRef');
   if (generated.length === 0) return;
   // One pass over the items: the Secrets there are (an item that is one spells "Secret",
-  // in block or JSON style, perhaps through escapes).
+  // in block or JSON style, perhaps through tags, an anchor, a block scalar or escapes).
   const existing = new Set<string>();
   for (const item of items) {
     if (!spellsSecret(item.text) || !item.readable) continue;

@@ -8,7 +8,7 @@
 // parsed (it passes through as it came).
 import { type ErrorPlace, type KmsecretError, inputError } from '../errors.js';
 import { annotationsOf, resourceRef } from '../k8s/resource.js';
-import { hasLetterEscapes, unescaped } from '../krm/escapes.js';
+import { escapedTag, hasLetterEscapes, unescaped } from '../krm/escapes.js';
 import { fieldPath, type PathSegment, strings } from '../krm/fields.js';
 import type { SourceItem } from '../krm/resource-list.js';
 import { usesMergeKeys } from '../krm/yaml.js';
@@ -37,9 +37,10 @@ export interface Plan {
  *  (`KmsSecret…`), a shush prefix? Only those are parsed at all; the word "kmsecret" in a
  *  comment or an annotation of ours on a workload with no values is not enough. A YAML escape
  *  could spell a marker without its letters: the markers are also looked for in the text with
- *  its escapes decoded (krm/escapes.ts). A binary scalar is decoded only by a parse: it counts. */
+ *  its escapes decoded (krm/escapes.ts). A binary scalar, or a tag spelled with %-escapes, is
+ *  decoded only by a parse: it counts. */
 export function mayConcern(text: string, prefixes: readonly string[]): boolean {
-  if (/!!binary|:binary\b/.test(text) || spellsMarker(text, prefixes)) return true;
+  if (/!!binary|:binary\b/.test(text) || escapedTag.test(text) || spellsMarker(text, prefixes)) return true;
   return hasLetterEscapes(text) && spellsMarker(unescaped(text), prefixes);
 }
 
@@ -50,15 +51,16 @@ function spellsMarker(text: string, prefixes: readonly string[]): boolean {
 /** Must this item be read, or can an unreadable one pass through? A token (or what may be one)
  *  must never reach the cluster unread. */
 function mustRead(text: string): boolean {
-  return /kmsecret:|kind:\s*["']?KmsSecret|\\[xuU]|!!binary|:binary\b/.test(text);
+  const token = /kmsecret:|kind:\s*["']?KmsSecret/;
+  return token.test(text) || /!!binary|:binary\b/.test(text) || escapedTag.test(text) || (hasLetterEscapes(text) && token.test(unescaped(text)));
 }
 
 /** A token anywhere we do not decrypt would reach the cluster still encrypted: refuse it. */
 function strayTokens(text: string, value: Record<string, unknown>, planned: ReadonlySet<string>, place: ErrorPlace, errors: KmsecretError[]): void {
   // Walking every string is the slow part of planning; when the text holds no more token
   // starts than the fields already planned, there is nothing else to find (unless an escape
-  // or an alias could make a string that the text does not spell out).
-  if ((text.match(/kmsecret:/g)?.length ?? 0) <= planned.size && !/\\[xuU\r\n]|[&*]|binary/.test(text)) return;
+  // or an alias or a binary scalar could make a string that the text does not spell out).
+  if ((text.match(/kmsecret:/g)?.length ?? 0) <= planned.size && !hasLetterEscapes(text) && !/[&*]|binary/.test(text) && !escapedTag.test(text)) return;
   for (const [path, s] of strings(value)) {
     if (!looksLikeToken(s)) continue;
     const field = fieldPath(path as PathSegment[]);

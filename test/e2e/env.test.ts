@@ -149,10 +149,12 @@ describe('the output mode', () => {
     const first = await runFn(resourceList([text]), cleanEnv(key.env));
     const generated = (parseList(first.stdout).items[1] as Doc).metadata.name as string;
     const clash = yaml({ apiVersion: 'v1', kind: 'Secret', metadata: { name: generated, namespace: 'team-a' }, data: {} });
-    // However its kind is spelled: JSON style, or with an escape.
+    // However its kind is spelled: JSON style, an escape, a tag and an anchor, a block scalar.
     const json = `{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "${generated}", "namespace": "team-a"}}\n`;
     const escaped = clash.replace('kind: Secret', 'kind: "S\\x65cret"');
-    for (const existing of [clash, json, escaped]) {
+    const tagged = clash.replace('kind: Secret', 'kind: !!str &k Secret');
+    const folded = clash.replace('kind: Secret', 'kind: >-\n  Secret');
+    for (const existing of [clash, json, escaped, tagged, folded]) {
       expectFailure(
         await runFn(resourceList([text, existing]), cleanEnv(key.env)),
         /the Secret generated for this workload's env, web-env-[0-9a-f]+, already exists/,

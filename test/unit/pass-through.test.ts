@@ -31,6 +31,8 @@ describe('passThrough', () => {
       resourceList(['kind: X\nenv: KMS_ENCRYPTED_A\n']),
       resourceList(['kind: X\nx: "\\x6bmsecret"\n']),
       resourceList(['kind: X\nx: "KMS\\u005fENCRYPTED_"\n']),
+      resourceList(['kind: X\nx: !!%62inary YQ==\n']),
+      resourceList(['kind: X\nx: "kmse\\\u2028cret:"\n']),
       resourceList([], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  mdoe: placeholder\n'),
       resourceList([], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\ndata:\n  envPrefixes: ENC_\n'),
       '{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": []}',

@@ -68,6 +68,15 @@ describe('plan', () => {
     );
   });
 
+  it('reads a tag spelled with %-escapes, and refuses an unreadable item whose continuation only go-yaml reads', () => {
+    const token = /A: (\S+)/.exec(secret)?.[1] as string;
+    const errors = planOf([
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: !!%62inary ${Buffer.from(token).toString('base64')}\n`,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\ndata:\n  x: "kmse\\\u2028cret${token.slice(8)}"\n`,
+    ]) as KmsecretError[];
+    expect(errors.map((e) => e.message)).toEqual(['holds a kmsecret token where kmsecret-fn does not decrypt', expect.stringMatching(/is not valid YAML/)]);
+  });
+
   it('refuses an unreadable item that could hold a token, and a token where nothing decrypts it', () => {
     const errors = planOf([
       'kind: Thing\nx: [kmsecret:v2:age:x, unclosed\n',
