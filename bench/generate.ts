@@ -47,6 +47,19 @@ export async function deployments(provider: KeyProvider, keyId: string, count: n
   return { items, dataKeys: count, values: count * vars };
 }
 
+/** Plain Secrets shaped as kmsSecrets() makes them: plain kustomize's side of the comparison. */
+export function plainSecrets(count: number, keys = 10): string[] {
+  return Array.from({ length: count }, (_, i) =>
+    yaml({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `secret-${i}`, namespace: 'bench' },
+      type: 'Opaque',
+      data: Object.fromEntries(Array.from({ length: keys }, (_, k) => [`KEY_${k}`, Buffer.from(`value-${i}-${k}-${'x'.repeat(24)}`).toString('base64')])),
+    }),
+  );
+}
+
 /** Resources with nothing of ours: ConfigMaps and Deployments, as a large overlay has them. */
 export function plainResources(count: number): string[] {
   return Array.from({ length: count }, (_, i) =>

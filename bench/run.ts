@@ -1,186 +1,167 @@
-// npm run bench: what a render costs, against its floor and against the
-// per-value approach, with numbers anyone can reproduce.
+// npm run bench: what a render costs, against its floor, against plain
+// kustomize and against the per-value approach, with numbers anyone can reproduce.
 //
-//   npm run bench [-- --latency-ms 20 --runs 5 --sizes 1,10,100,1000 --full]
+//   npm run bench [-- --latency-ms 20 --runs 5 --sizes 1,10,100,1000 --quick --full]
 //
-// Starts the project's KMS test server with an injected round-trip latency,
-// generates synthetic inputs, runs the built dist/kmsecret-fn.mjs as kpt and
-// kustomize do (a process per render, ResourceList on stdin), and prints a table;
+// Starts the project's KMS test server with an injected round trip, generates
+// synthetic inputs, and runs the built executables as kpt and kustomize do (a
+// process per render). Every process measured or compared runs with one
+// environment (context.ts); wall time, CPU time and peak RSS come from
+// measure.ts. Prints the table the README's Performance section holds;
 // bench/results.json and bench/results.svg hold the same.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn, spawnSync } from 'node:child_process';
 import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { AwsKmsProvider } from '../functions/providers/aws-kms.js';
 import { startKmsServer, type KmsTestServer } from '../test/kms-server/server.js';
-import { deployments, kmsSecrets, plainResources, resourceList } from './generate.js';
-import { measure, median, repeat } from './measure.js';
+import { dataKeyContext } from '../functions/token/sealer.js';
+import { benchEnv, fnPath, leftOut, log, type Options, perValuePath, readOptions, root, sdkCpuPath } from './context.js';
+import { deployments, kmsSecrets, resourceList } from './generate.js';
+import { compileCache } from './compile-cache.js';
+import { kustomizeForms } from './kustomize.js';
+import { interleave, measure, measuresCpu, median, repeat, type Timed } from './measure.js';
+import { kptPassThrough, stdinPassThrough } from './pass-through.js';
 import { plot } from './plot.js';
+import { type Report, type ScalingRow, table } from './report.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const fn = join(root, 'dist', 'kmsecret-fn.mjs');
-const perValue = join(root, 'build', 'per-value.mjs');
+const keyId = 'alias/bench';
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : fallback;
-}
-const latencyMs = Number(option('latency-ms', '20'));
-const runs = Number(option('runs', '5'));
-const sizes = option('sizes', '1,10,100,1000').split(',').map(Number);
-const full = process.argv.includes('--full');
-/** For quick iterations: leave out the slow comparison runs. */
-const skip = new Set(
-  option('skip', '')
-    .split(',')
-    .filter((s) => s !== ''),
-);
-const concurrency = 16;
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-const log = (text: string) => process.stderr.write(`${text}\n`);
-
-function awsEnv(server: KmsTestServer): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_ENDPOINT_URL_KMS: server.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    KMSECRET_CONCURRENCY: String(concurrency),
-    KMSECRET_TIMEOUT: '600',
-  };
+async function startup(env: NodeJS.ProcessEnv): Promise<Report['startup']> {
+  log('start-up: kmsecret-fn on an empty ResourceList against node -e 0, 21 runs each, in turn');
+  const [node, fn] = (await interleave(
+    21,
+    () => measure(process.execPath, ['-e', '0'], { env }),
+    () => measure(process.execPath, [fnPath], { stdin: resourceList([]), env }),
+  )) as [Timed, Timed];
+  return { node, fn, overheadMs: fn.wallMs - node.wallMs, goalMs: 60 };
 }
 
-const node = (args: string[], stdin?: string, env?: NodeJS.ProcessEnv) => () => measure(process.execPath, args, { stdin, env });
-
-interface ScalingRow {
-  case: string;
-  size: number;
-  values: number;
-  kmsCalls: number;
-  wallMs: number;
-  rssMiB?: number;
-  floorMs: number;
-  withinGoal: boolean;
-  perValueMs?: number;
-  perValueEstimated?: boolean;
-  speedup?: number;
+/** The function's own cost per data key: renders of 1 and of 1000 KmsSecrets with KMS answering
+ *  at once; the CPU between them over the data keys between them. The render of one is the
+ *  start-up of a render that decrypts (the AWS SDK loaded, one call made). */
+async function perDataKey(server: KmsTestServer, provider: AwsKmsProvider, env: NodeJS.ProcessEnv, o: Options): Promise<Report['perDataKey']> {
+  const size = 1000;
+  server.faults = {};
+  const one = resourceList((await kmsSecrets(provider, keyId, 1)).items);
+  const many = resourceList((await kmsSecrets(provider, keyId, size)).items);
+  const runs = Math.min(o.runs, 3);
+  log(`per data key: 1 and ${size} KmsSecrets, KMS answering at once, ${runs} runs each`);
+  const [first, all] = (await interleave(
+    runs,
+    () => measure(process.execPath, [fnPath], { stdin: one, env }),
+    () => measure(process.execPath, [fnPath], { stdin: many, env }),
+  )) as [Timed, Timed];
+  const cpuMs = first.cpuMs !== undefined && all.cpuMs !== undefined ? (all.cpuMs - first.cpuMs) / (size - 1) : undefined;
+  return { dataKeys: size, oneKey: first, all, ...(cpuMs === undefined ? {} : { cpuMs }) };
 }
 
-async function main(): Promise<void> {
-  const server = await startKmsServer();
-  server.createKey({ alias: 'alias/bench' });
-  Object.assign(process.env, awsEnv(server));
-  const provider = new AwsKmsProvider();
-  const env = awsEnv(server);
-  const results: Record<string, unknown> = {};
+/** The SDK's CPU per Decrypt: kmsecret's client against the SDK's defaults, same calls, same run. */
+async function sdkCpu(server: KmsTestServer, provider: AwsKmsProvider, env: NodeJS.ProcessEnv): Promise<Report['sdkCpu']> {
+  const calls = [];
+  server.faults = {};
+  for (let i = 0; i < 1100; i++) {
+    const home = { use: 'secret' as const, scope: 'strict' as const, namespace: 'bench', name: `sdk-${i}` };
+    const context = dataKeyContext(home);
+    const key = await provider.generateDataKey(keyId, context, new AbortController().signal);
+    calls.push({ wrapped: Buffer.from(key.wrapped).toString('base64'), keyId: key.keyId, context });
+  }
+  const file = join(mkdtempSync(join(tmpdir(), 'kmsecret-bench-sdk-')), 'calls.json');
+  writeFileSync(file, JSON.stringify(calls));
+  const once = async (mode: 'ours' | 'default') =>
+    JSON.parse(await run(process.execPath, [sdkCpuPath, mode, file], { env })) as { userUs: number; systemUs: number };
+  log("SDK CPU per Decrypt: 1000 calls through kmsecret's client and through a default KMSClient, 3 processes each, in turn");
+  const ours: Array<{ userUs: number; systemUs: number }> = [];
+  const defaults: Array<{ userUs: number; systemUs: number }> = [];
+  for (let i = 0; i < 3; i++) {
+    ours.push(await once('ours'));
+    defaults.push(await once('default'));
+  }
+  rmSync(dirname(file), { recursive: true, force: true });
+  const of = (samples: typeof ours) => ({ userUs: median(samples.map((s) => s.userUs)), systemUs: median(samples.map((s) => s.systemUs)) });
+  return { calls: 1000, ours: of(ours), defaults: of(defaults) };
+}
 
-  log('startup: kmsecret-fn on an empty ResourceList against node -e 0');
-  const nodeZero = await repeat(20, node(['-e', '0']));
-  const empty = await repeat(20, node([fn], resourceList([]), env));
-  results.startup = { nodeMs: nodeZero.wallMs, fnMs: empty.wallMs, overheadMs: empty.wallMs - nodeZero.wallMs, goalMs: 60, rssMiB: empty.rssMiB };
+/** A child's stdout; asynchronous, as the KMS test server answers from this process. */
+function run(command: string, args: string[], options: { env: NodeJS.ProcessEnv }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: options.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out).toString()) : reject(new Error(`${command} ${args.join(' ')} exited ${code}`))));
+  });
+}
 
+async function perValue(server: KmsTestServer, env: NodeJS.ProcessEnv, values: number, runs: number, latencyMs: number): Promise<number> {
+  server.faults = {};
+  const client = new KMSClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' } });
+  const blobs: string[] = [];
+  for (let i = 0; i < values; i++) {
+    const out = await client.send(new EncryptCommand({ KeyId: keyId, Plaintext: new TextEncoder().encode(`value-${i}`) }));
+    blobs.push(JSON.stringify({ blob: Buffer.from(out.CiphertextBlob as Uint8Array).toString('base64') }));
+  }
+  server.faults = { latencyMs };
+  return (await repeat(runs, () => measure(process.execPath, [perValuePath], { stdin: `${blobs.join('\n')}\n`, env }))).wallMs;
+}
+
+async function scaling(
+  server: KmsTestServer,
+  provider: AwsKmsProvider,
+  env: NodeJS.ProcessEnv,
+  floor: (calls: number) => number,
+  o: Options,
+): Promise<ScalingRow[]> {
   const rows: ScalingRow[] = [];
-  const floor = (calls: number) => nodeZero.wallMs + Math.ceil(calls / concurrency) * latencyMs;
   for (const kind of ['KmsSecrets', 'Deployments'] as const) {
-    for (const size of sizes) {
+    for (const size of o.sizes) {
       server.faults = {};
-      const input = kind === 'KmsSecrets' ? await kmsSecrets(provider, 'alias/bench', size) : await deployments(provider, 'alias/bench', size);
-      const list = resourceList(input.items);
-      server.faults = { latencyMs };
+      const input = kind === 'KmsSecrets' ? await kmsSecrets(provider, keyId, size) : await deployments(provider, keyId, size);
+      const runs = size >= 1000 ? Math.min(o.runs, 3) : o.runs;
+      log(`stdin ${kind}: ${size} (${input.values} values), ${runs} runs`);
       server.reset();
-      server.faults = { latencyMs };
-      const n = size >= 1000 ? Math.min(runs, 3) : runs;
-      log(`${kind}: ${size} (${input.values} values), ${n} runs`);
-      const timed = await repeat(n, node([fn], list, env));
-      const kmsCalls = server.count('Decrypt') / n;
+      server.faults = { latencyMs: o.latencyMs };
+      const timed = await repeat(runs, () => measure(process.execPath, [fnPath], { stdin: resourceList(input.items), env }));
+      const kmsCalls = server.count('Decrypt') / runs;
       const row: ScalingRow = {
         case: kind === 'KmsSecrets' ? 'KmsSecrets × 10 keys' : 'Deployments × 5 env values',
         size,
         values: input.values,
         kmsCalls,
-        wallMs: timed.wallMs,
+        ...timed,
         floorMs: floor(kmsCalls),
-        withinGoal: timed.wallMs <= 1.5 * floor(kmsCalls) + 50,
       };
-      if (timed.rssMiB !== undefined) row.rssMiB = timed.rssMiB;
-      if (kind === 'KmsSecrets') {
-        const measured = size <= 100 || full;
-        if (skip.has('per-value')) {
-          // left out (--skip per-value)
-        } else if (measured) {
-          server.faults = {};
-          const client = new KMSClient({});
-          const blobs: string[] = [];
-          for (let i = 0; i < input.values; i++) {
-            const out = await client.send(new EncryptCommand({ KeyId: 'alias/bench', Plaintext: new TextEncoder().encode(`value-${i}`) }));
-            blobs.push(JSON.stringify({ blob: Buffer.from(out.CiphertextBlob as Uint8Array).toString('base64') }));
-          }
-          server.faults = { latencyMs };
-          const shush = await repeat(size >= 100 ? Math.min(runs, 3) : runs, node([perValue], `${blobs.join('\n')}\n`, env));
-          row.perValueMs = shush.wallMs;
-        } else {
-          // 10 values × size sequential calls: estimated from the measured per-call cost at size 100.
-          const at100 = rows.find((r) => r.case === row.case && r.size === 100 && r.perValueMs !== undefined);
-          if (at100?.perValueMs !== undefined) {
-            row.perValueMs = nodeZero.wallMs + ((at100.perValueMs - nodeZero.wallMs) / at100.values) * input.values;
-            row.perValueEstimated = true;
-          }
+      if (kind === 'KmsSecrets' && (size <= 100 || o.full) && !o.quick) {
+        row.perValueMs = await perValue(server, env, input.values, size >= 100 ? Math.min(o.runs, 3) : o.runs, o.latencyMs);
+      } else if (kind === 'KmsSecrets' && !o.quick) {
+        // 10 values × size sequential calls: estimated from the measured per-call cost at size 100.
+        const at100 = rows.find((r) => r.case === row.case && r.size === 100 && r.perValueMs !== undefined);
+        if (at100?.perValueMs !== undefined) {
+          row.perValueMs = ((at100.perValueMs - floor(0)) / at100.values) * input.values + floor(0);
+          row.perValueEstimated = true;
         }
-        if (row.perValueMs !== undefined) row.speedup = row.perValueMs / row.wallMs;
       }
       rows.push(row);
     }
   }
-  results.scaling = rows;
+  return rows;
+}
 
-  log('pass-through: 10,000 resources with no tokens, kpt fn eval --exec');
-  const pkg = mkdtempSync(join(tmpdir(), 'kmsecret-bench-pkg-'));
-  plainResources(10_000).forEach((text, i) => writeFileSync(join(pkg, `r-${i}.yaml`), text));
-  const copy = join(pkg, '..', `copy-stdin-${process.pid}.sh`);
-  writeFileSync(copy, '#!/bin/sh\nexec cat\n', { mode: 0o755 });
-  const kptRuns = Math.min(runs, 3);
-  const hasKpt = spawnSync('kpt', ['version'], { stdio: 'ignore' }).status === 0;
-  if (hasKpt && !skip.has('kpt')) {
-    const viaCopy = await repeat(kptRuns, () => measure('kpt', ['fn', 'eval', pkg, '--exec', copy, '-o', 'stdout'], { env }));
-    const viaFn = await repeat(kptRuns, () => measure('kpt', ['fn', 'eval', pkg, '--exec', fn, '-o', 'stdout'], { env }));
-    const source = spawnSync('kpt', ['fn', 'source', pkg], { encoding: 'utf8', maxBuffer: 1 << 30 }).stdout;
-    const alone = await repeat(runs, node([fn], source, env));
-    results.passThrough = {
-      resources: 10_000,
-      inputMiB: Buffer.byteLength(source) / 2 ** 20,
-      kptCopyMs: viaCopy.wallMs,
-      kptKmsecretMs: viaFn.wallMs,
-      ratio: viaFn.wallMs / viaCopy.wallMs,
-      goalRatio: 1.5,
-      functionAloneMs: alone.wallMs,
-      functionAloneRssMiB: alone.rssMiB,
-    };
-  } else {
-    log('kpt not found: pass-through case skipped');
-  }
-  rmSync(pkg, { recursive: true, force: true });
-  rmSync(copy, { force: true });
-
+async function throttling(server: KmsTestServer, provider: AwsKmsProvider, env: NodeJS.ProcessEnv, o: Options): Promise<Report['throttling']> {
   log('throttling: 100 KmsSecrets while the server throttles');
-  const throttled = await kmsSecrets(provider, 'alias/bench', 100);
-  const throttling = [];
-  for (const [label, faults] of [
-    ['quota of 8 in flight', { latencyMs, throttleAboveInFlight: 8 }],
-    ['30% of calls throttled', { latencyMs, throttleRate: 0.3, seed: 3 }],
+  server.faults = {};
+  const input = await kmsSecrets(provider, keyId, 100);
+  const rows: Report['throttling'] = [];
+  for (const [scenario, faults] of [
+    ['quota of 8 in flight', { latencyMs: o.latencyMs, throttleAboveInFlight: 8 }],
+    ['30% of calls throttled', { latencyMs: o.latencyMs, throttleRate: 0.3, seed: 3 }],
   ] as const) {
     const samples = [];
-    for (let i = 0; i < Math.min(runs, 3); i++) {
+    for (let i = 0; i < Math.min(o.runs, 3); i++) {
       server.reset();
       server.faults = { ...faults };
-      const s = await measure(process.execPath, [fn], { stdin: resourceList(throttled.items), env: { ...env, KMSECRET_MAX_ATTEMPTS: '20' } });
+      const s = await measure(process.execPath, [fnPath], { stdin: resourceList(input.items), env: { ...env, KMSECRET_MAX_ATTEMPTS: '20' } });
       if (s.code !== 0) throw new Error(`throttled run failed: ${s.stderr}`);
       samples.push({
         wallMs: s.wallMs,
@@ -189,8 +170,8 @@ async function main(): Promise<void> {
         maxInFlight: server.maxInFlight,
       });
     }
-    throttling.push({
-      scenario: label,
+    rows.push({
+      scenario,
       dataKeys: 100,
       wallMs: median(samples.map((s) => s.wallMs)),
       calls: median(samples.map((s) => s.calls)),
@@ -198,28 +179,53 @@ async function main(): Promise<void> {
       maxInFlight: Math.max(...samples.map((s) => s.maxInFlight)),
     });
   }
-  results.throttling = throttling;
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const o = readOptions();
+  const server = await startKmsServer();
+  server.createKey({ alias: keyId });
+  const env = benchEnv(server, o.concurrency);
+  // The inputs are sealed in this process, with the same AWS settings.
+  Object.assign(process.env, env);
+  const provider = new AwsKmsProvider();
+
+  const started = await startup(env);
+  const perKey = await perDataKey(server, provider, env, o);
+  // What any render making these calls must cost: its start-up with one data key, the round
+  // trips `concurrency` at a time, and its own CPU for every further data key.
+  const floor = (calls: number) => perKey.oneKey.wallMs + Math.ceil(calls / o.concurrency) * o.latencyMs + (perKey.cpuMs ?? 0) * Math.max(0, calls - 1);
+  const report: Report = {
+    date: new Date().toISOString(),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine: {
+      cpu: cpus()[0]?.model.trim() ?? 'unknown',
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      kubectl: spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).stdout?.match(/Kustomize Version: (\S+)/)?.[1],
+      kpt: spawnSync('kpt', ['version'], { encoding: 'utf8' }).stdout?.trim(),
+    },
+    environment: { leftOut: leftOut.filter((v) => process.env[v] !== undefined), cpuMeasured: measuresCpu },
+    latencyMs: o.latencyMs,
+    concurrency: o.concurrency,
+    runs: o.runs,
+    startup: started,
+    perDataKey: perKey,
+    sdkCpu: await sdkCpu(server, provider, env),
+    scaling: await scaling(server, provider, env, floor, o),
+    kustomize: await kustomizeForms(server, provider, keyId, env, o),
+    stdinPassThrough: await stdinPassThrough(server, provider, keyId, env, o),
+    kptPassThrough: await kptPassThrough(env, o),
+    throttling: await throttling(server, provider, env, o),
+    compileCache: await compileCache(server, provider, keyId, env, o),
+  };
   await server.close();
 
-  const machine = {
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    kpt: hasKpt ? spawnSync('kpt', ['version'], { encoding: 'utf8' }).stdout.trim() : undefined,
-  };
-  const report = {
-    date: new Date().toISOString(),
-    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-    latencyMs,
-    concurrency,
-    runs,
-    machine,
-    ...results,
-  };
   mkdirSync(join(root, 'bench'), { recursive: true });
   writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
-  const kms = rows.filter((r) => r.case.startsWith('KmsSecrets'));
+  const kms = report.scaling.filter((r) => r.case.startsWith('KmsSecrets'));
   writeFileSync(
     join(root, 'bench', 'results.svg'),
     plot(
@@ -228,63 +234,10 @@ async function main(): Promise<void> {
         { name: 'floor', color: '#2da44e', dashed: true, points: kms.map((r) => [r.size, r.floorMs]) },
         { name: 'per-value (shush)', color: '#cf222e', points: kms.filter((r) => r.perValueMs).map((r) => [r.size, r.perValueMs as number]) },
       ],
-      `Render time, KMS round trip ${latencyMs} ms (median of ${runs} runs)`,
+      `Render time, KMS round trip ${o.latencyMs} ms (median of ${o.runs} runs)`,
     ),
   );
-  process.stdout.write(table(report as unknown as Report));
-}
-
-interface Report {
-  latencyMs: number;
-  concurrency: number;
-  machine: { cpu: string; cores: number; memoryGiB: number; node: string };
-  startup: { nodeMs: number; fnMs: number; overheadMs: number };
-  scaling: ScalingRow[];
-  passThrough?: {
-    resources: number;
-    inputMiB: number;
-    kptCopyMs: number;
-    kptKmsecretMs: number;
-    ratio: number;
-    functionAloneMs: number;
-    functionAloneRssMiB?: number;
-  };
-  throttling: Array<{ scenario: string; dataKeys: number; wallMs: number; calls: number; throttled: number; maxInFlight: number }>;
-}
-
-const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);
-
-export function table(r: Report): string {
-  const lines: string[] = [];
-  lines.push(
-    `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. KMS round trip ${r.latencyMs} ms, concurrency ${r.concurrency}.`,
-    '',
-  );
-  lines.push('| case | size | values | KMS calls | kmsecret-fn | peak RSS | floor | within 1.5× floor + 50 ms | per-value (shush) | speed-up |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---|---:|---:|');
-  for (const row of r.scaling) {
-    const pv = row.perValueMs === undefined ? '—' : `${ms(row.perValueMs)}${row.perValueEstimated ? ' (est.)' : ''}`;
-    lines.push(
-      `| ${row.case} | ${row.size} | ${row.values} | ${row.kmsCalls} | ${ms(row.wallMs)} | ${row.rssMiB ? `${Math.round(row.rssMiB)} MiB` : '—'} | ${ms(row.floorMs)} | ${row.withinGoal ? 'yes' : 'NO'} | ${pv} | ${row.speedup ? `${row.speedup.toFixed(1)}×` : '—'} |`,
-    );
-  }
-  const overhead = Math.round(r.startup.overheadMs);
-  lines.push(
-    '',
-    `Startup: kmsecret-fn on an empty ResourceList ${ms(r.startup.fnMs)}, node -e 0 ${ms(r.startup.nodeMs)}: ${overhead >= 0 ? '+' : '−'}${Math.abs(overhead)} ms (goal ≤ +60 ms).`,
-  );
-  if (r.passThrough) {
-    const p = r.passThrough;
-    lines.push(
-      `Pass-through, ${p.resources} resources without tokens (${p.inputMiB.toFixed(1)} MiB): kpt fn eval with a copy-only function ${ms(p.kptCopyMs)}, with kmsecret-fn ${ms(p.kptKmsecretMs)} (${p.ratio.toFixed(2)}×, goal ≤ 1.5×); kmsecret-fn alone ${ms(p.functionAloneMs)}${p.functionAloneRssMiB ? `, peak RSS ${Math.round(p.functionAloneRssMiB)} MiB` : ''}.`,
-    );
-  }
-  for (const t of r.throttling) {
-    lines.push(
-      `Throttling (${t.scenario}): ${t.dataKeys} data keys in ${ms(t.wallMs)}, ${t.calls} KMS calls of which ${t.throttled} throttled, at most ${t.maxInFlight} in flight.`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
+  process.stdout.write(table(report));
 }
 
 await main();

@@ -70,7 +70,7 @@ await chmod('dist/kmsecret.mjs', 0o755);
 if (process.argv.includes('--test-support')) {
   await build({
     ...shared,
-    entryPoints: { 'kms-server': 'test/kms-server/cli.ts', bench: 'bench/run.ts', 'per-value': 'bench/per-value.ts' },
+    entryPoints: { 'kms-server': 'test/kms-server/cli.ts', bench: 'bench/run.ts', 'per-value': 'bench/per-value.ts', 'sdk-cpu': 'bench/sdk-cpu.ts' },
     outdir: 'build',
   });
 }
