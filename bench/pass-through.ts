@@ -3,7 +3,7 @@
 //   16 MiB on stdin, against `cat` with the same stdin:
 //     nothing of ours       the quick path (no marker in any byte): copied through
 //     one KmsSecret         the full path: every item framed and looked at, one decrypted
-//     every item parsed     each item holds an escape, which could spell a token: all parsed
+//     an escape in every item  each item holds an escape, which could spell a token: decoded, not parsed
 //   kpt: 10,000 resources without tokens, kpt fn eval --exec with kmsecret-fn against a
 //     function that only copies stdin
 import { spawnSync } from 'node:child_process';
@@ -61,7 +61,7 @@ export async function stdinPassThrough(
   const cases: Array<[string, string[]]> = [
     ['nothing of ours', sixteenMiB((t) => t)],
     ['one KmsSecret among them', [...sixteenMiB((t) => t), one as string]],
-    ['every item parsed (an escape in each)', sixteenMiB((t) => t.replace('metadata:\n', 'metadata:\n  annotations:\n    note: "caf\\u00e9"\n'))],
+    ['an escape in every item (decoded, not parsed)', sixteenMiB((t) => t.replace('metadata:\n', 'metadata:\n  annotations:\n    note: "caf\\u00e9"\n'))],
   ];
   const rows: StdinPassRow[] = [];
   for (const [label, items] of cases) {
