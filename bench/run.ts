@@ -12,7 +12,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { execFile, spawnSync } from 'node:child_process';
 import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { AwsKmsProvider } from '../functions/providers/aws-kms.js';
 import { startKmsServer, type KmsTestServer } from '../test/kms-server/server.js';
@@ -27,6 +28,8 @@ import { plot } from './plot.js';
 import { type Report, type ScalingRow, table } from './report.js';
 
 const keyId = 'alias/bench';
+/** Asynchronous: the KMS test server answers from this process. */
+const execFileAsync = promisify(execFile);
 
 async function startup(env: NodeJS.ProcessEnv): Promise<Report['startup']> {
   log('start-up: kmsecret-fn on an empty ResourceList against node -e 0, 21 runs each, in turn');
@@ -70,7 +73,7 @@ async function sdkCpu(server: KmsTestServer, provider: AwsKmsProvider, env: Node
   const file = join(mkdtempSync(join(tmpdir(), 'kmsecret-bench-sdk-')), 'calls.json');
   writeFileSync(file, JSON.stringify(calls));
   const once = async (mode: 'ours' | 'default') =>
-    JSON.parse(await run(process.execPath, [sdkCpuPath, mode, file], { env })) as { userUs: number; systemUs: number };
+    JSON.parse((await execFileAsync(process.execPath, [sdkCpuPath, mode, file], { env })).stdout) as { userUs: number; systemUs: number };
   log("SDK CPU per Decrypt: 1000 calls through kmsecret's client and through a default KMSClient, 3 processes each, in turn");
   const ours: Array<{ userUs: number; systemUs: number }> = [];
   const defaults: Array<{ userUs: number; systemUs: number }> = [];
@@ -81,17 +84,6 @@ async function sdkCpu(server: KmsTestServer, provider: AwsKmsProvider, env: Node
   rmSync(dirname(file), { recursive: true, force: true });
   const of = (samples: typeof ours) => ({ userUs: median(samples.map((s) => s.userUs)), systemUs: median(samples.map((s) => s.systemUs)) });
   return { calls: 1000, ours: of(ours), defaults: of(defaults) };
-}
-
-/** A child's stdout; asynchronous, as the KMS test server answers from this process. */
-function run(command: string, args: string[], options: { env: NodeJS.ProcessEnv }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: options.env, stdio: ['ignore', 'pipe', 'inherit'] });
-    const out: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out).toString()) : reject(new Error(`${command} ${args.join(' ')} exited ${code}`))));
-  });
 }
 
 async function perValue(server: KmsTestServer, env: NodeJS.ProcessEnv, values: number, runs: number, latencyMs: number): Promise<number> {

@@ -46,6 +46,12 @@ export function hasLetterEscapes(text: string): boolean {
   return letterEscape.test(text);
 }
 
+/** Whether `found` holds for the text as written, or for it with its escapes decoded (decoded
+ *  only when an escape could make a letter). */
+export function spells(text: string, found: (text: string) => boolean): boolean {
+  return found(text) || (hasLetterEscapes(text) && found(unescaped(text)));
+}
+
 /** A tag with a %-escape (`!!%62inary`): the parser decodes it, so it could name any tag. */
 export const escapedTag = /!\S*%/;
 

@@ -5,7 +5,7 @@
 // package's functions on every render, and kustomize starts a plugin per entry.
 // Anything else — even a config with nothing to do — takes the full path, which
 // reads and checks it.
-import { escapedTag, hasLetterEscapes, unescaped } from './escapes.js';
+import { escapedTag, spells } from './escapes.js';
 import { frameResourceList } from './framing.js';
 import type { OutputPart } from './output.js';
 
@@ -23,7 +23,7 @@ const envelopeLine = /^(apiVersion: (config\.kubernetes\.io\/v1(alpha1|beta1)?)|
 export function passThrough(input: string): OutputPart[] | undefined {
   const text = input.replace(/^\uFEFF/, '');
   const bom = input.length - text.length;
-  if (marker.test(text) || escapedTag.test(text) || (hasLetterEscapes(text) && marker.test(unescaped(text)))) return undefined;
+  if (escapedTag.test(text) || spells(text, (t) => marker.test(t))) return undefined;
   const framing = frameResourceList(text);
   let apiVersion: string | undefined;
   let chunks: string[] = [];

@@ -1,7 +1,7 @@
 // A Secret generated for a workload must not replace one that is already there.
 import { type KmsecretError, inputError } from '../errors.js';
 import { resourceRef } from '../k8s/resource.js';
-import { hasLetterEscapes, unescaped } from '../krm/escapes.js';
+import { spells } from '../krm/escapes.js';
 import type { SourceItem } from '../krm/resource-list.js';
 import type { EnvPlan } from './plan-env.js';
 
@@ -10,7 +10,7 @@ import type { EnvPlan } from './plan-env.js';
 const secretKind = /kind["']?\s*:[ \t]*(?:(?:![^\s]*|&[^\s]+)\s+)*(?:[|>][-+1-9]*[ \t]*(?:#.*)?\r?\n\s*)?["']?Secret\b|^[ \t-]*\?[ \t]*["']?kind\b/m;
 
 function spellsSecret(text: string): boolean {
-  return secretKind.test(text) || (hasLetterEscapes(text) && secretKind.test(unescaped(text)));
+  return spells(text, (t) => secretKind.test(t));
 }
 
 export function generatedNameConflicts(items: readonly SourceItem[], workloads: readonly EnvPlan[], errors: KmsecretError[]): void {

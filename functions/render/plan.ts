@@ -8,7 +8,7 @@
 // parsed (it passes through as it came).
 import { type ErrorPlace, type KmsecretError, inputError } from '../errors.js';
 import { annotationsOf, resourceRef } from '../k8s/resource.js';
-import { escapedTag, hasLetterEscapes, unescaped } from '../krm/escapes.js';
+import { escapedTag, hasLetterEscapes, spells } from '../krm/escapes.js';
 import { fieldPath, type PathSegment, strings } from '../krm/fields.js';
 import type { SourceItem } from '../krm/resource-list.js';
 import { usesMergeKeys } from '../krm/yaml.js';
@@ -40,19 +40,13 @@ export interface Plan {
  *  its escapes decoded (krm/escapes.ts). A binary scalar, or a tag spelled with %-escapes, is
  *  decoded only by a parse: it counts. */
 export function mayConcern(text: string, prefixes: readonly string[]): boolean {
-  if (/!!binary|:binary\b/.test(text) || escapedTag.test(text) || spellsMarker(text, prefixes)) return true;
-  return hasLetterEscapes(text) && spellsMarker(unescaped(text), prefixes);
-}
-
-function spellsMarker(text: string, prefixes: readonly string[]): boolean {
-  return /kmsecret:|KmsSecret/.test(text) || prefixes.some((p) => text.includes(p));
+  return /!!binary|:binary\b/.test(text) || escapedTag.test(text) || spells(text, (t) => /kmsecret:|KmsSecret/.test(t) || prefixes.some((p) => t.includes(p)));
 }
 
 /** Must this item be read, or can an unreadable one pass through? A token (or what may be one)
  *  must never reach the cluster unread. */
 function mustRead(text: string): boolean {
-  const token = /kmsecret:|kind:\s*["']?KmsSecret/;
-  return token.test(text) || /!!binary|:binary\b/.test(text) || escapedTag.test(text) || (hasLetterEscapes(text) && token.test(unescaped(text)));
+  return /!!binary|:binary\b/.test(text) || escapedTag.test(text) || spells(text, (t) => /kmsecret:|kind:\s*["']?KmsSecret/.test(t));
 }
 
 /** A token anywhere we do not decrypt would reach the cluster still encrypted: refuse it. */
