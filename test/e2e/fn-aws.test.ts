@@ -85,7 +85,7 @@ describe('decryption is batched', () => {
     expect(kms.server().maxInFlight).toBeLessThanOrEqual(2);
   });
 
-  it('signs every request as KMS checks it (SigV4, verified by the server), with the trimmed client and one signer', async () => {
+  it("signs every request as KMS checks it (SigV4 by the SDK's signer, verified by the server)", async () => {
     kms.server().signingSecret = 'test-secret';
     try {
       const result = await runFn(resourceList(fixtures), awsEnv(kms.server().endpoint, { KMSECRET_CONCURRENCY: '8' }));
@@ -96,6 +96,32 @@ describe('decryption is batched', () => {
       const forged = await runFn(resourceList(fixtures.slice(0, 1)), awsEnv(kms.server().endpoint));
       expect(forged.code).toBe(4);
       expect(forged.stderr).toMatch(/InvalidSignatureException/);
+      // Temporary credentials (IRSA, SSO): the session token travels, signed.
+      kms.server().reset();
+      kms.server().signingSecret = 'test-secret';
+      const temporary = await runFn(resourceList(fixtures.slice(0, 2)), awsEnv(kms.server().endpoint, { AWS_SESSION_TOKEN: 'test-session-token' }));
+      expect(temporary.code, temporary.stderr).toBe(0);
+      expect(kms.server().calls.map((c) => [c.status, c.sessionToken])).toEqual([
+        [200, 'test-session-token'],
+        [200, 'test-session-token'],
+      ]);
+    } finally {
+      kms.server().signingSecret = undefined;
+    }
+  });
+
+  it("corrects this machine's clock from KMS's answer when KMS refuses the request's time, as the SDK does", async () => {
+    kms.server().clockOffsetMs = 2 * 60 * 60 * 1000;
+    kms.server().signingSecret = 'test-secret';
+    try {
+      const result = await runFn(resourceList(fixtures), awsEnv(kms.server().endpoint, { KMSECRET_CONCURRENCY: '4' }));
+      expect(result.code, result.stderr).toBe(0);
+      const refused = kms.server().calls.filter((c) => c.error === 'InvalidSignatureException');
+      // Only calls sent before the first answer came back went out with the wrong time.
+      expect(refused.length).toBeGreaterThanOrEqual(1);
+      expect(refused.length).toBeLessThanOrEqual(4);
+      expect(kms.server().calls.filter((c) => c.status === 200)).toHaveLength(40);
+      expect(decodeData(parseList(result.stdout).items[7] as Record<string, any>).KEY_3).toBe(plaintext(7, 3));
     } finally {
       kms.server().signingSecret = undefined;
     }
@@ -131,6 +157,16 @@ describe('KMS faults are retried, then explained', () => {
     const result = await runFn(resourceList(fixtures.slice(0, 5)), awsEnv(kms.server().endpoint));
     expect(result.code, result.stderr).toBe(0);
     expect(kms.server().count('Decrypt')).toBeGreaterThan(5);
+  });
+
+  it('retries an answer that is not KMS speaking (a proxy page), then names the network path', async () => {
+    kms.server().faults = { malformedFirst: 2 };
+    const result = await runFn(resourceList(fixtures.slice(0, 3)), awsEnv(kms.server().endpoint));
+    expect(result.code, result.stderr).toBe(0);
+    expect(kms.server().calls.filter((c) => c.error === 'Malformed')).toHaveLength(2);
+    kms.server().faults = { malformedFirst: 100 };
+    const failed = await runFn(resourceList(fixtures.slice(0, 1)), awsEnv(kms.server().endpoint, { KMSECRET_MAX_ATTEMPTS: '2' }));
+    expectFailure(failed, 5, /KMS did not answer kms:Decrypt .*\(MalformedAnswer\), 2 times.*\n.*hint: check the network path to KMS/);
   });
 
   it('gives up on a throttle that never ends, saying what to change', async () => {

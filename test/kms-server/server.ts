@@ -30,12 +30,14 @@ export interface RecordedCall {
   sourceEncryptionContext?: EncryptionContext;
   /** HTTP status answered; 0 while in flight, and for dropped or abandoned requests. */
   status: number;
-  /** Error name answered (`__type`), or "SocketDropped" / "ClientClosed" / "ServerClosed". */
+  /** Error name answered (`__type`), or "SocketDropped" / "ClientClosed" / "ServerClosed" / "Malformed". */
   error?: string;
   /** Arrival time, ms since the epoch. */
   at: number;
   /** Access key id from the Authorization header. */
   principal?: string;
+  /** X-Amz-Security-Token, when the credentials were temporary (test tokens only). */
+  sessionToken?: string;
 }
 
 export interface Faults {
@@ -58,6 +60,9 @@ export interface Faults {
   /** 0..1 share whose TCP socket is destroyed without a response. */
   dropRate?: number;
   dropFirst?: number;
+  /** The first N requests are answered 200 with a body that is not a KMS answer (an HTML page,
+   *  as a misconfigured proxy gives). */
+  malformedFirst?: number;
   /** Hold each request this long before going on (to exceed client deadlines). */
   hangMs?: number;
   /** Hold only the Nth request (1-based, since these faults were set) until the server closes. */
@@ -85,7 +90,7 @@ export interface KmsTestServer {
   readonly inFlight: number;
   /** Highest number of concurrently in-flight requests observed since start or reset(). */
   maxInFlight: number;
-  /** Clear calls, maxInFlight and faults; keys, aliases and policy stay. */
+  /** Clear calls, maxInFlight, faults and the clock offset; keys, aliases and policy stay. */
   reset(): void;
   /**
    * Assigning a new object restarts the "...First" counters and reseeds the
@@ -97,6 +102,10 @@ export interface KmsTestServer {
   /** When set, every request's SigV4 signature must verify with this secret access key
    *  (InvalidSignatureException otherwise), as real KMS checks it. */
   signingSecret?: string;
+  /** The server's clock minus the real one. Every answer carries the server's time in its Date
+   *  header, and a request signed 5 minutes or more away from it is refused (InvalidSignatureException,
+   *  "Signature expired"), as real KMS does. */
+  clockOffsetMs: number;
   close(): Promise<void>;
 }
 
@@ -137,6 +146,7 @@ interface FaultPlan {
   /** The server goes away on this request. */
   close: boolean;
   drop: boolean;
+  malformed: boolean;
   error5xx: boolean;
   throttle: boolean;
 }
@@ -182,16 +192,25 @@ function parseBody(text: string): JsonBody | KmsError {
   return new KmsError('SerializationException', 'Request body is not a JSON object');
 }
 
-function send(res: ServerResponse, reply: Reply): void {
+function send(res: ServerResponse, reply: Reply, now = Date.now()): void {
   if (res.destroyed || res.writableEnded) return;
   const text = JSON.stringify(reply.payload);
   res.writeHead(reply.status, {
+    date: new Date(now).toUTCString(),
     'content-type': CONTENT_TYPE,
     'content-length': Buffer.byteLength(text),
     'x-amzn-requestid': randomUUID(),
     ...(reply.errorType === undefined ? {} : { 'x-amzn-errortype': reply.errorType }),
   });
   res.end(text);
+}
+
+const FIVE_MINUTES_MS = 5 * 60 * 1000;
+
+/** X-Amz-Date (20261202T145500Z) in ms, or undefined when absent or not in that form. */
+function amzDate(value: string | undefined): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value ?? '');
+  return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) : undefined;
 }
 
 const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
@@ -207,6 +226,8 @@ function signatureVerifies(req: IncomingMessage, body: string, secret: string): 
   const [, date, region, service, signed, signature] = m as unknown as [string, string, string, string, string, string];
   const names = signed.split(';');
   if (!names.includes('host') || !names.includes('x-amz-date')) return false;
+  // A session token travels signed, or the request is refused.
+  if (req.headers['x-amz-security-token'] !== undefined && !names.includes('x-amz-security-token')) return false;
   const headers = names.map((n) => `${n}:${String(req.headers[n]).trim().replace(/\s+/g, ' ')}\n`).join('');
   const canonical = [req.method, req.url?.split('?')[0] ?? '/', '', headers, signed, sha256(body)].join('\n');
   const scope = `${date}/${region}/${service}/aws4_request`;
@@ -220,6 +241,7 @@ class Implementation implements KmsTestServer {
   maxInFlight = 0;
   policy?: (req: PolicyRequest) => boolean;
   signingSecret?: string;
+  clockOffsetMs = 0;
   endpoint = '';
   port = 0;
 
@@ -287,6 +309,7 @@ class Implementation implements KmsTestServer {
     this.calls.length = 0;
     this.maxInFlight = this.active;
     this.faults = {};
+    this.clockOffsetMs = 0;
   }
 
   close(): Promise<void> {
@@ -317,6 +340,8 @@ class Implementation implements KmsTestServer {
       at: Date.now(),
       principal: principalOf(authorization),
     };
+    const sessionToken = firstHeader(req.headers['x-amz-security-token']);
+    if (sessionToken !== undefined) call.sessionToken = sessionToken;
     this.calls.push(call);
     // Decided synchronously on arrival, so the in-flight count and the PRNG
     // sequence follow arrival order and not how fast bodies happen to be read.
@@ -336,7 +361,11 @@ class Implementation implements KmsTestServer {
       call.error = 'ClientClosed';
       return;
     }
-    if (this.signingSecret !== undefined && !signatureVerifies(req, raw, this.signingSecret))
+    const now = Date.now() + this.clockOffsetMs;
+    const signedAt = amzDate(firstHeader(req.headers['x-amz-date']));
+    if (signedAt !== undefined && Math.abs(signedAt - now) >= FIVE_MINUTES_MS)
+      body = new KmsError('InvalidSignatureException', 'Signature expired: the request time is more than 5 minutes away from the server time.', 400);
+    else if (this.signingSecret !== undefined && !signatureVerifies(req, raw, this.signingSecret))
       body = new KmsError('InvalidSignatureException', 'The request signature we calculated does not match the signature you provided.', 400);
     if (!(body instanceof KmsError)) Object.assign(call, describeRequest(call.op, body, this.store));
 
@@ -362,10 +391,16 @@ class Implementation implements KmsTestServer {
       req.socket.destroy();
       return;
     }
+    if (plan.malformed) {
+      call.status = 200;
+      call.error = 'Malformed';
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Proxy login</body></html>');
+      return;
+    }
     const reply = this.faultReply(plan, call.op) ?? this.process(call.op, body, authorization);
     call.status = reply.status;
     if (reply.errorType !== undefined) call.error = reply.errorType;
-    send(res, reply);
+    send(res, reply, Date.now() + this.clockOffsetMs);
   }
 
   /** Count the request in flight until its response closes; the signal fires then. */
@@ -393,6 +428,7 @@ class Implementation implements KmsTestServer {
       close: f.closeAtRequest === i + 1,
       delayMs: (f.hangMs ?? 0) + (f.latencyMs ?? 0) + jitter * (f.latencyJitterMs ?? 0),
       drop: first(f.dropFirst) || drop < (f.dropRate ?? 0),
+      malformed: first(f.malformedFirst),
       error5xx: first(f.error5xxFirst) || error5xx < (f.error5xxRate ?? 0),
       throttle: first(f.throttleFirst) || throttle < (f.throttleRate ?? 0) || (f.throttleAboveInFlight !== undefined && this.active > f.throttleAboveInFlight),
     };
