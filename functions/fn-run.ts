@@ -13,7 +13,7 @@ import { parseWhole } from './krm/yaml.js';
 import { readConfig, type RenderConfig } from './model/config.js';
 import { providerSet } from './providers/registry.js';
 import type { BindingPolicy, Orchestrator } from './render/binding-rule.js';
-import { mayConcern } from './render/plan.js';
+import { itemsOfConcern } from './render/plan.js';
 import { render, type RenderOutcome } from './render/render.js';
 import type { Settings } from './settings.js';
 
@@ -71,7 +71,7 @@ export async function runKrm(stdin: InputText, settings: Settings): Promise<void
     const config = readConfig(input.functionConfig, settings);
     const kpt = isKptRun(input.items);
     // Placeholders written in place would replace the encrypted sources just the same.
-    const ours = input.items.some((item) => mayConcern(item.text, config.env.prefixes));
+    const ours = itemsOfConcern(input.items, config.env.prefixes).length > 0;
     const outcome =
       (kpt && ours ? kptOutcome(input.items, settings) : undefined) ?? (await renderWith(input.items, config, settings, kpt ? 'kpt' : 'kustomize'));
     writeParts(resourceListParts(apiVersion, input.indent, outcome.output, outcome.results), stdin, (chunk) => process.stdout.write(chunk));

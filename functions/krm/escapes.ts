@@ -18,7 +18,8 @@
 // A line continuation: a backslash, a line break (YAML 1.2's LF, CRLF, CR, and the NEL, LS and PS
 // go-yaml (kustomize, kpt) also takes), and the white space after it.
 const escape = /\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(?:\r\n?|\n|\u0085|\u2028|\u2029)[\s\u0085]*|([\s\S]))/g;
-const letterEscape = /\\[xuU\r\n\u0085\u2028\u2029]/;
+/** An escape that can make a letter: \x, \u, \U, or a line continuation. */
+export const letterEscape = /\\[xuU\r\n\u0085\u2028\u2029]/;
 
 const single: Record<string, string> = {
   '0': '\0',

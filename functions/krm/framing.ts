@@ -115,24 +115,36 @@ export function frameResourceList(input: string): ItemsFraming | FlowFraming {
   let column = -1;
   let chunkStart = -1;
   let regionEnd = input.length;
+  // Lines indented deeper than the column belong to the item they are in and decide nothing:
+  // once the column is known, only the lines that start at or left of it are visited, found
+  // by one regular expression over the input (most of a large list is never looked at in JS).
+  let shallow: RegExp | undefined;
   for (let start = keyEnd, end: number; start < input.length; start = end) {
     end = lineEnd(input, start);
-    if (blankOrCommentAt(input, start, end)) continue;
-    if (column === -1) {
-      // The first content line decides the sequence's column, or shows there is no sequence.
-      if (!/^ *-( |\r?\n|$)/.test(input.slice(start, end))) {
+    if (!blankOrCommentAt(input, start, end)) {
+      if (column === -1) {
+        // The first content line decides the sequence's column, or shows there is no sequence.
+        if (!/^ *-( |\r?\n|$)/.test(input.slice(start, end))) {
+          regionEnd = start;
+          break;
+        }
+        column = indentAt(input, start, end);
+        shallow = new RegExp(`\n {0,${column}}(?! )`, 'g');
+      }
+      if (itemStartAt(input, start, end, column)) {
+        if (chunkStart !== -1) chunks.push(input.slice(chunkStart, start));
+        chunkStart = start;
+        starts.push(start);
+      } else if (indentAt(input, start, end) <= column) {
         regionEnd = start;
         break;
       }
-      column = indentAt(input, start, end);
     }
-    if (itemStartAt(input, start, end, column)) {
-      if (chunkStart !== -1) chunks.push(input.slice(chunkStart, start));
-      chunkStart = start;
-      starts.push(start);
-    } else if (indentAt(input, start, end) <= column) {
-      regionEnd = start;
-      break;
+    if (shallow && end < input.length) {
+      // The next line that starts at or left of the column (its "\n" is the one before it).
+      shallow.lastIndex = end - 1;
+      const next = shallow.exec(input);
+      end = next ? next.index + 1 : input.length;
     }
   }
   if (chunkStart !== -1) chunks.push(input.slice(chunkStart, regionEnd));

@@ -1,11 +1,18 @@
 // Writing a function's output. Most of a large output is items that leave exactly
-// as they came: those parts are slices of the input, and when the input is
+// as they came: those parts are ranges of the input, and when the input is
 // ASCII (string offsets are byte offsets) they go out as the input's own bytes,
 // with no string built and nothing encoded again (16 MB of pass-through).
 
-/** A part of the output: new text, or a slice of the input at `from` (its text kept for
- *  writers that have no input bytes). */
-export type OutputPart = string | { readonly text: string; readonly from: number };
+/** A range of the text kmsecret-fn read, written out as it came. */
+export interface InputRange {
+  readonly input: string;
+  readonly from: number;
+  /** Moved on by pushPart when the next range continues this one. */
+  to: number;
+}
+
+/** A part of the output: new text, or a range of the input. */
+export type OutputPart = string | InputRange;
 
 /** The input as read: its text, and its bytes when every byte is ASCII. */
 export interface InputText {
@@ -13,12 +20,25 @@ export interface InputText {
   readonly asciiBytes?: Uint8Array;
 }
 
-export function partsText(parts: readonly OutputPart[]): string {
-  return parts.map((p) => (typeof p === 'string' ? p : p.text)).join('');
+function textOf(part: OutputPart): string {
+  return typeof part === 'string' ? part : part.input.slice(part.from, part.to);
 }
 
-/** Writes the parts in order: runs of adjacent input slices as one piece of the input's
- *  bytes, new text batched into writes of about a megabyte (no 100 MB string). */
+export function partsText(parts: readonly OutputPart[]): string {
+  return parts.map(textOf).join('');
+}
+
+/** Appends `part`, joining a range that continues the previous part's range into one
+ *  (a list of 70,000 untouched items is one range, not 70,000). */
+export function pushPart(parts: OutputPart[], part: OutputPart): void {
+  const last = parts[parts.length - 1];
+  if (typeof part !== 'string' && last !== undefined && typeof last !== 'string' && last.input === part.input && last.to === part.from) {
+    last.to = part.to;
+  } else parts.push(typeof part === 'string' ? part : { ...part });
+}
+
+/** Writes the parts in order: ranges of an ASCII input as its own bytes, new text batched
+ *  into writes of about a megabyte (no 100 MB string). */
 export function writeParts(parts: readonly OutputPart[], input: InputText | undefined, write: (chunk: string | Uint8Array) => void): void {
   let batch: string[] = [];
   let size = 0;
@@ -27,28 +47,16 @@ export function writeParts(parts: readonly OutputPart[], input: InputText | unde
     batch = [];
     size = 0;
   };
-  let run: { from: number; to: number } | undefined;
-  const flushRun = () => {
-    if (run && input?.asciiBytes) write(input.asciiBytes.subarray(run.from, run.to));
-    run = undefined;
-  };
   for (const part of parts) {
-    // (A slice's offset comes with its text from the framing, which cut the one from the other.)
-    if (typeof part !== 'string' && input?.asciiBytes && part.from + part.text.length <= input.asciiBytes.length) {
+    if (typeof part !== 'string' && input?.asciiBytes && part.input === input.text) {
       flushText();
-      if (run && run.to === part.from) run.to += part.text.length;
-      else {
-        flushRun();
-        run = { from: part.from, to: part.from + part.text.length };
-      }
+      write(input.asciiBytes.subarray(part.from, part.to));
       continue;
     }
-    flushRun();
-    const text = typeof part === 'string' ? part : part.text;
+    const text = textOf(part);
     batch.push(text);
     size += text.length;
     if (size >= 1 << 20) flushText();
   }
-  flushRun();
   flushText();
 }

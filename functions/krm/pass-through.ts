@@ -53,7 +53,7 @@ export function passThrough(input: string): OutputPart[] | undefined {
   if (!apiVersion || !head.some((l) => /^kind: ResourceList\s*$/.test(l))) return undefined;
   const envelope = `apiVersion: ${apiVersion}\nkind: ResourceList\n`;
   if (chunks.length === 0) return [`${envelope}items: []\n`];
-  // The chunks lie one after the other in the input: their text is one slice of it.
-  const items = input.slice(from, from + chunks.reduce((n, chunk) => n + chunk.length, 0));
-  return [`${envelope}items:\n`, { text: items, from }, ...(items.endsWith('\n') ? [] : ['\n'])];
+  // The chunks lie one after the other in the input: their text is one range of it.
+  const to = from + chunks.reduce((n, chunk) => n + chunk.length, 0);
+  return [`${envelope}items:\n`, { input, from, to }, ...(input.charCodeAt(to - 1) === 10 ? [] : ['\n'])];
 }

@@ -7,13 +7,18 @@ import { frameResourceList, frameStream } from './framing.js';
 import { fieldSegments } from './fields.js';
 import { type Emittable, emitResource } from './emit.js';
 import { lineOfField, type ParsedResource, parseChunk, parseWhole, writeNode, writeObject } from './yaml.js';
-import { type OutputPart, partsText } from './output.js';
+import { type OutputPart, partsText, pushPart } from './output.js';
 import type { Result } from './results.js';
 
 /** One input resource: its exact text, parsed only on demand. */
 export class SourceItem {
   #parsed: ParsedResource | undefined;
   #unreadable = false;
+  /** The ResourceList kmsecret-fn read, and where this item's text starts in it: for writing it
+   *  out as it came, and for looking at every item with one scan of the input (two fields, not an
+   *  object: a list can hold 70,000 items). */
+  readonly input: string | undefined;
+  readonly offset: number | undefined;
   constructor(
     readonly text: string,
     readonly index: number,
@@ -21,9 +26,11 @@ export class SourceItem {
     readonly asSeqItem: boolean,
     /** A file the CLI read it from, and the line it starts at. */
     readonly origin?: { file: string; line: number },
-    /** Where its text starts in the ResourceList kmsecret-fn read, for writing it out as it came. */
-    readonly offset?: number,
-  ) {}
+    cut?: { input: string; offset: number },
+  ) {
+    this.input = cut?.input;
+    this.offset = cut?.offset;
+  }
 
   /** Whether anything asked for the parse (items that could not concern us never are). */
   get isParsed(): boolean {
@@ -137,7 +144,10 @@ export function readResourceList(input: string): ResourceListInput {
   const framing = frameResourceList(text);
   const { skeleton, items } =
     framing.kind === 'items'
-      ? { skeleton: framing.skeleton, items: framing.chunks.map((chunk, i) => new SourceItem(chunk, i, true, undefined, bom + (framing.starts[i] as number))) }
+      ? {
+          skeleton: framing.skeleton,
+          items: framing.chunks.map((chunk, i) => new SourceItem(chunk, i, true, undefined, { input, offset: bom + (framing.starts[i] as number) })),
+        }
       : flowItems(text);
   const envelope = envelopeOf(parseWhole(skeleton, { field: 'ResourceList' }).value);
   const fc = envelope.functionConfig;
@@ -168,9 +178,9 @@ export type OutputItem =
 function itemText(out: OutputItem, asSeqItem: boolean, indent: number): OutputPart {
   switch (out.kind) {
     case 'source': {
-      const { text, offset } = out.item;
+      const { text, input, offset } = out.item;
       if (!text.endsWith('\n')) return `${text}\n`;
-      return offset === undefined ? text : { text, from: offset };
+      return input === undefined || offset === undefined ? text : { input, from: offset, to: offset + text.length };
     }
     case 'changed':
       return out.text;
@@ -182,7 +192,7 @@ function itemText(out: OutputItem, asSeqItem: boolean, indent: number): OutputPa
 /** The output ResourceList as parts, to be written one after the other (no 100 MB string). */
 export function resourceListParts(apiVersion: string, indent: number, items: OutputItem[], results: Result[]): OutputPart[] {
   const parts: OutputPart[] = [`apiVersion: ${apiVersion}\nkind: ResourceList\n`, items.length === 0 ? 'items: []\n' : 'items:\n'];
-  for (const out of items) parts.push(itemText(out, true, indent));
+  for (const out of items) pushPart(parts, itemText(out, true, indent));
   if (results.length > 0) parts.push(writeObject({ results }, false, 0));
   return parts;
 }

@@ -2,7 +2,7 @@
 // writes, and steps aside whenever the full path has anything to read or check.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type OutputPart, partsText, writeParts } from '../../functions/krm/output.js';
+import { type OutputPart, partsText, pushPart, writeParts } from '../../functions/krm/output.js';
 import { passThrough } from '../../functions/krm/pass-through.js';
 import { renderText } from '../helpers/render.js';
 import { resourceList, yaml } from '../helpers/resource-list.js';
@@ -76,13 +76,15 @@ describe('writeParts', () => {
     return { chunks, bytes: Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))).toString() };
   };
   const input = 'apiVersion: v1\nitems:\n- a: 1\n- b: 2\n- c: 3\n';
-  const slice = (from: number, to: number): OutputPart => ({ text: input.slice(from, to), from });
+  const slice = (from: number, to: number): OutputPart => ({ input, from, to });
   const a = input.indexOf('- a');
   const b = input.indexOf('- b');
   const c = input.indexOf('- c');
 
-  it('writes the input’s own bytes for adjacent slices, once, and new text as text', () => {
-    const parts: OutputPart[] = ['head\n', slice(a, b), slice(b, c), 'new\n', slice(c, input.length)];
+  it('writes the input’s own bytes for adjacent ranges, once, and new text as text', () => {
+    const parts: OutputPart[] = [];
+    for (const part of ['head\n', slice(a, b), slice(b, c), 'new\n', slice(c, input.length)]) pushPart(parts, part);
+    expect(parts).toHaveLength(4);
     const out = written(parts, input, true);
     expect(out.bytes).toBe(partsText(parts));
     expect(out.chunks.map((c) => (typeof c === 'string' ? 'text' : 'bytes'))).toEqual(['text', 'bytes', 'text', 'bytes']);

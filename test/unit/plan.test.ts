@@ -1,10 +1,11 @@
 // The planner (functions/render/plan.ts): pure, so what it finds — and therefore
 // how many provider calls a render makes — is tested without any key.
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KmsecretError } from '../../functions/errors.js';
-import { readStream } from '../../functions/krm/resource-list.js';
+import { readResourceList, readStream } from '../../functions/krm/resource-list.js';
 import { defaultEnv, type RenderConfig } from '../../functions/model/config.js';
-import { plan, type Plan } from '../../functions/render/plan.js';
+import { itemsOfConcern, mayConcern, plan, type Plan } from '../../functions/render/plan.js';
 import { unwrapIdOf } from '../../functions/render/values.js';
 import { ageKey, type AgeKey, envTokens, kmsSecretYaml } from '../helpers/fixtures.js';
 
@@ -100,5 +101,52 @@ describe('plan', () => {
     const p = ok(plan(readStream(copy), config2, { orchestrator: 'kustomize' }));
     expect(p.drop.size).toBe(1);
     expect(p.conversions).toHaveLength(1);
+  });
+});
+
+describe('itemsOfConcern', () => {
+  // Pieces that start (or nearly start) what mayConcern looks for, and text around them.
+  const pieces = [
+    'kmsecret:',
+    'kmsecret',
+    'KmsSecret',
+    'Kms',
+    'KMS_ENCRYPTED_',
+    'MY_',
+    '!!binary',
+    ':binary',
+    'binary',
+    '!!%62inary',
+    '!x%',
+    '\\x6b',
+    '\\u006B',
+    '\\\n',
+    '\\',
+    '!',
+    '%',
+    ':',
+    'a',
+    ' ',
+    '\n  ',
+    '"',
+    '#',
+  ];
+  const value = fc.array(fc.constantFrom(...pieces), { maxLength: 8 }).map((parts) => parts.join(''));
+  const item = fc
+    .tuple(value, value)
+    .map(
+      ([a, b]) =>
+        `- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: "${a.replace(/\n/g, ' ')}"\n  data:\n    k: |\n      ${b.replace(/\n/g, '\n      ')}\n`,
+    );
+
+  it('finds exactly the items mayConcern finds, with one scan of the input', () => {
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 6 }), fc.constantFrom(['KMS_ENCRYPTED_'], ['MY_', 'KMS_ENCRYPTED_'], []), (items, prefixes) => {
+        const text = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items.join('')}functionConfig:\n  data:\n    note: "kmsecret: !!binary \\x6b"\n`;
+        const listed = readResourceList(text).items;
+        expect(itemsOfConcern(listed, prefixes)).toEqual(listed.filter((i) => mayConcern(i.text, prefixes)));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
