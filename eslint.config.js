@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', 'test/fixtures/', 'examples/**/*.js'] },
+  { ignores: ['dist/', 'build/', 'node_modules/', '.tmp/', 'test/fixtures/', 'examples/**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

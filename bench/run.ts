@@ -60,7 +60,7 @@ async function perDataKey(server: KmsTestServer, provider: AwsKmsProvider, env: 
   return { dataKeys: size, oneKey: first, all, ...(cpuMs === undefined ? {} : { cpuMs }) };
 }
 
-/** The SDK's CPU per Decrypt: kmsecret's client against the SDK's defaults, same calls, same run. */
+/** CPU per Decrypt: kmsecret's calls against a KMSClient with the SDK's defaults, same calls, same run. */
 async function sdkCpu(server: KmsTestServer, provider: AwsKmsProvider, env: NodeJS.ProcessEnv): Promise<Report['sdkCpu']> {
   const calls = [];
   server.faults = {};
@@ -74,7 +74,7 @@ async function sdkCpu(server: KmsTestServer, provider: AwsKmsProvider, env: Node
   writeFileSync(file, JSON.stringify(calls));
   const once = async (mode: 'ours' | 'default') =>
     JSON.parse((await execFileAsync(process.execPath, [sdkCpuPath, mode, file], { env })).stdout) as { userUs: number; systemUs: number };
-  log("SDK CPU per Decrypt: 1000 calls through kmsecret's client and through a default KMSClient, 3 processes each, in turn");
+  log("CPU per Decrypt: 1000 calls through kmsecret's provider and through a default KMSClient, 3 processes each, in turn");
   const ours: Array<{ userUs: number; systemUs: number }> = [];
   const defaults: Array<{ userUs: number; systemUs: number }> = [];
   for (let i = 0; i < 3; i++) {

@@ -1,6 +1,7 @@
-// What the AWS SDK costs in CPU per KMS Decrypt, in a process of its own: through
-// kmsecret's provider (functions/providers/aws-kms.ts, the client as the render
-// configures it) or through a KMSClient with the SDK's defaults, as 0.1.0 called it.
+// What a KMS Decrypt costs in CPU, in a process of its own: through kmsecret's
+// provider (functions/providers/aws-kms.ts: its own JSON request, signed by the
+// SDK's SigV4 signer with the SDK's credentials, as the render calls it) or
+// through a KMSClient with the SDK's defaults, as 0.1.0 called it.
 //
 //   node build/sdk-cpu.mjs ours|default CALLS.json      prints {"userUs": …, "systemUs": …} per call
 //
