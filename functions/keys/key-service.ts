@@ -14,6 +14,7 @@
 //     unreachable) stops the batch at once, and so does a handful of refused
 //     data keys (a repository probing keys it may not use)
 import { setMaxListeners } from 'node:events';
+import { keyBytes } from '../crypto/aes-gcm.js';
 import { KmsecretError } from '../errors.js';
 import { type DataKey, type EncryptionContext, ProviderError, type Wrapped } from '../providers/provider.js';
 import { type KeySpec, type ProviderName, type ProviderSet, providers } from '../providers/registry.js';
@@ -181,7 +182,16 @@ export class KeyService {
         try {
           const provider = await this.#options.providers.get(request.provider);
           const out = await withRetries(
-            (s) => provider.unwrapDataKey(request.wrapped, request.keyId, request.context, s).catch((error: unknown) => note(id, error)),
+            (s) =>
+              provider
+                .unwrapDataKey(request.wrapped, request.keyId, request.context, s)
+                .then((out) => {
+                  // A token's data key is an AES-256 key; another length is a garbled answer, not a tampered token.
+                  if (request.keyId !== '' && out.plaintext.length !== keyBytes)
+                    throw new ProviderError('transient', `${request.provider} answered with a data key of ${out.plaintext.length} bytes, not ${keyBytes}`);
+                  return out;
+                })
+                .catch((error: unknown) => note(id, error)),
             this.#limiter,
             this.#options.retry,
             this.#random,

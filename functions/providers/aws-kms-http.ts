@@ -19,30 +19,27 @@ export const sdkVersion = '3.1164.0';
 
 const userAgent = `kmsecret aws-sdk-js/${sdkVersion} ua/2.1 os/${process.platform} lang/js md/nodejs#${process.versions.node} api/kms#${sdkVersion}`;
 
-/** A KMS error answer, or a failure before one, in the fields classify() (aws-kms.ts) reads. */
+/** A KMS error answer, or an answer that is not KMS speaking, in the fields classify() (aws-kms.ts)
+ *  reads. KMS's own message is not kept: a proxy that echoes the request (an Encrypt holds a data
+ *  key) must not reach a log. */
 export class KmsCallError extends Error {
   constructor(
     override readonly name: string,
-    message: string,
     readonly $metadata: { httpStatusCode?: number } = {},
-    /** The answer said the request's time was off, and the clock offset has been corrected since. */
+    /** The clock offset moved by 4 minutes or more with this answer: worth another try. */
     readonly clockCorrected = false,
   ) {
-    super(message);
+    super(name);
   }
 }
 
-// The SDK's list: errors KMS gives a request signed at a time too far from its own.
-const clockSkewErrors = new Set([
-  'AuthFailure',
-  'InvalidSignatureException',
-  'RequestExpired',
-  'RequestInTheFuture',
-  'RequestTimeTooSkewed',
-  'SignatureDoesNotMatch',
-]);
-const fiveMinutesMs = 5 * 60 * 1000;
+// As the SDK samples the clock: an answer's Date (unless it carries Age, i.e. came from a cache)
+// gives the offset; a change of 4 minutes or more on an error answer makes the call worth another try.
+const skewWorthRetryingMs = 240_000;
+const sampleWithinMs = 900_000;
 const connectTimeoutMs = 5_000;
+/** A KMS answer is a few hundred bytes; anything far larger is not KMS speaking. */
+const maxAnswerBytes = 1 << 20;
 
 interface Signer {
   sign(request: SignableRequest, options: { signingDate: Date; signingRegion: string; signingService: string }): Promise<{ headers: Record<string, string> }>;
@@ -65,6 +62,8 @@ interface Target {
   signer: Signer;
   /** Headers the endpoint configuration adds to every request. */
   headers: Record<string, string>;
+  /** The pipeline turned the clock correction off (AWS_DISABLE_CLOCK_SKEW_CORRECTION, or its profile setting). */
+  fixedClock: boolean;
   /** Keeps connections open between calls; https or http as the endpoint says. */
   agent: HttpAgent;
   send: typeof httpRequest;
@@ -74,7 +73,7 @@ export class KmsRegionClient {
   readonly #config: KMSClient['config'];
   readonly #maxSockets: number;
   #target: Promise<Target> | undefined;
-  /** Server time minus local time, learnt from a KMS answer when this machine's clock is off. */
+  /** Server time minus local time, from the Date of KMS's last answer (the SDK's systemClockOffset). */
   #clockOffsetMs = 0;
 
   /** `region` '' uses the region the environment configures. */
@@ -95,7 +94,7 @@ export class KmsRegionClient {
       protocol: url.protocol,
       hostname: url.hostname,
       path: url.pathname,
-      query: {},
+      query: Object.fromEntries(url.searchParams),
       headers: {
         ...target.headers,
         host: url.host,
@@ -108,14 +107,33 @@ export class KmsRegionClient {
       body,
     };
     if (url.port) unsigned.port = Number(url.port);
-    const signingDate = new Date(Date.now() + this.#clockOffsetMs);
+    const offsetBefore = this.#clockOffsetMs;
     const signed = await target.signer.sign(unsigned, {
-      signingDate,
+      signingDate: new Date(target.fixedClock ? Date.now() : Date.now() + offsetBefore),
       signingRegion: target.region,
       signingService: 'kms',
     });
+    const sentAt = Date.now();
     const answer = await send(target, signed.headers, body, signal);
-    return this.#read(answer, signingDate.getTime());
+    if (!target.fixedClock) this.#sampleClock(answer, sentAt);
+    if (answer.status >= 200 && answer.status < 300) {
+      const document = parseObject(answer.body);
+      if (!document) throw new KmsCallError('MalformedAnswer', { httpStatusCode: answer.status });
+      return document;
+    }
+    const corrected = Math.abs(this.#clockOffsetMs) >= skewWorthRetryingMs && this.#clockOffsetMs !== offsetBefore;
+    throw new KmsCallError(errorName(answer), { httpStatusCode: answer.status }, corrected);
+  }
+
+  /** The SDK's getUpdatedSystemClockOffset: the answer's Date, unless a cache answered (Age) or
+   *  the answer took longer than 15 minutes to come. */
+  #sampleClock(answer: Answer, sentAt: number): void {
+    const { date, age } = answer.headers;
+    if (age !== undefined || typeof date !== 'string') return;
+    const server = Date.parse(date);
+    const now = Date.now();
+    if (Number.isNaN(server) || now - sentAt > sampleWithinMs) return;
+    this.#clockOffsetMs = server - now;
   }
 
   #resolve(): Promise<Target> {
@@ -126,39 +144,19 @@ export class KmsRegionClient {
       const headers: Record<string, string> = {};
       for (const [name, values] of Object.entries(endpoint.headers ?? {})) headers[name.toLowerCase()] = values.join(',');
       const signer = (await config.signer()) as unknown as Signer;
+      const fixedClock = (await config.disableClockSkewCorrection()) === true;
       const agentOptions = { keepAlive: true, maxSockets: this.#maxSockets };
+      const common = { url: endpoint.url, region, signer, headers, fixedClock };
       // http: is for a VPC proxy or a local KMS server (the tests'); KMS itself is https.
       return endpoint.url.protocol === 'https:'
-        ? { url: endpoint.url, region, signer, headers, agent: new HttpsAgent(agentOptions), send: httpsRequest }
-        : { url: endpoint.url, region, signer, headers, agent: new HttpAgent(agentOptions), send: httpRequest };
+        ? { ...common, agent: new HttpsAgent(agentOptions), send: httpsRequest }
+        : { ...common, agent: new HttpAgent(agentOptions), send: httpRequest };
     })().catch((error: unknown) => {
       // Nothing is kept of a failed resolution: the next call tries again.
       this.#target = undefined;
       throw error;
     });
     return this.#target;
-  }
-
-  #read(answer: Answer, signedAtMs: number): Record<string, unknown> {
-    const document = parseObject(answer.body);
-    if (answer.status >= 200 && answer.status < 300) {
-      if (!document) throw new KmsCallError('MalformedAnswer', 'KMS answered with something other than a JSON object', { httpStatusCode: answer.status });
-      return document;
-    }
-    const name = errorName(answer, document);
-    const corrected = this.#learnClock(answer, signedAtMs);
-    const message = typeof document?.message === 'string' ? document.message : typeof document?.Message === 'string' ? document.Message : '';
-    throw new KmsCallError(name, message, { httpStatusCode: answer.status }, corrected && clockSkewErrors.has(name));
-  }
-
-  /** Whether the request was signed 5 minutes or more away from the answer's Date; then the
-   *  offset is taken from that Date, so the next signing agrees with KMS (as the SDK does it). */
-  #learnClock(answer: Answer, signedAtMs: number): boolean {
-    const date = answer.headers.date;
-    const server = typeof date === 'string' ? Date.parse(date) : Number.NaN;
-    if (Number.isNaN(server) || Math.abs(server - signedAtMs) < fiveMinutesMs) return false;
-    this.#clockOffsetMs = server - Date.now();
-    return true;
   }
 }
 
@@ -174,8 +172,9 @@ function send(target: Target, headers: Record<string, string>, body: string, sig
     const { url } = target;
     const req: ClientRequest = target.send({
       method: 'POST',
-      hostname: url.hostname,
-      path: url.pathname,
+      // An IPv6 literal is bracketed in a URL, not in a socket address.
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      path: `${url.pathname}${url.search}`,
       headers,
       signal,
       agent: target.agent,
@@ -190,7 +189,12 @@ function send(target: Target, headers: Record<string, string>, body: string, sig
     });
     req.on('response', (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxAnswerBytes) req.destroy(new KmsCallError('MalformedAnswer', { httpStatusCode: res.statusCode ?? 0 }));
+        else chunks.push(chunk);
+      });
       res.on('error', reject);
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
     });
@@ -207,11 +211,13 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** The error's short name, as the SDK derives it: x-amzn-errortype, else __type or code, without namespace or URI. */
-function errorName(answer: Answer, document: Record<string, unknown> | undefined): string {
+/** The error's short name, as the SDK derives it: x-amzn-errortype, else __type or code, without
+ *  namespace or URI; anything but a plain name (it reaches stderr) becomes HTTP<status>. */
+function errorName(answer: Answer): string {
+  const document = parseObject(answer.body);
   const header = answer.headers['x-amzn-errortype'];
   const raw =
     typeof header === 'string' ? header : typeof document?.__type === 'string' ? document.__type : typeof document?.code === 'string' ? document.code : '';
   const short = (raw.split(':')[0] ?? '').split('#').pop() ?? '';
-  return short || `HTTP${answer.status}`;
+  return /^[A-Za-z][A-Za-z0-9]{0,63}$/.test(short) ? short : `HTTP${answer.status}`;
 }

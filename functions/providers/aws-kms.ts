@@ -8,6 +8,7 @@
 // Each call is made once: the key service (keys/) retries with backoff and
 // jitter and lowers its concurrency on throttling.
 import { KmsRegionClient } from './aws-kms-http.js';
+import { keyBytes } from '../crypto/aes-gcm.js';
 import { regionOfKey } from './key-forms.js';
 import { type DataKey, type EncryptionContext, type KeyProvider, ProviderError, type Unwrapped, type Wrapped } from './provider.js';
 
@@ -27,14 +28,14 @@ export class AwsKmsProvider implements KeyProvider {
     const out = await this.#call(keyId, 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: context }, signal);
     const plaintext = blob(out.Plaintext);
     const wrapped = blob(out.CiphertextBlob);
-    if (!plaintext || !wrapped) throw new ProviderError('transient', 'KMS GenerateDataKey returned no key');
+    if (plaintext?.length !== keyBytes || !wrapped) throw new ProviderError('transient', 'KMS GenerateDataKey returned no valid AES-256 key');
     return { plaintext, wrapped, keyId: text(out.KeyId) ?? keyId };
   }
 
   async wrapDataKey(dataKey: Uint8Array, keyId: string, context: EncryptionContext, signal: AbortSignal): Promise<Wrapped> {
     const out = await this.#call(keyId, 'Encrypt', { KeyId: keyId, Plaintext: base64(dataKey), EncryptionContext: context }, signal);
     const wrapped = blob(out.CiphertextBlob);
-    if (!wrapped) throw new ProviderError('transient', 'KMS Encrypt returned no ciphertext');
+    if (!wrapped) throw new ProviderError('transient', 'KMS Encrypt returned no valid ciphertext');
     return { wrapped, keyId: text(out.KeyId) ?? keyId };
   }
 
@@ -43,7 +44,7 @@ export class AwsKmsProvider implements KeyProvider {
     const input = { CiphertextBlob: base64(wrapped), ...(keyId ? { KeyId: keyId } : {}), EncryptionContext: context };
     const out = await this.#call(keyId, 'Decrypt', input, signal);
     const plaintext = blob(out.Plaintext);
-    if (!plaintext) throw new ProviderError('transient', 'KMS Decrypt returned no plaintext');
+    if (!plaintext) throw new ProviderError('transient', 'KMS Decrypt returned no valid plaintext');
     return { plaintext, keyId: text(out.KeyId) ?? '' };
   }
 
@@ -57,7 +58,7 @@ export class AwsKmsProvider implements KeyProvider {
     };
     const out = await this.#call(toKeyId, 'ReEncrypt', input, signal);
     const rewrapped = blob(out.CiphertextBlob);
-    if (!rewrapped) throw new ProviderError('transient', 'KMS ReEncrypt returned no ciphertext');
+    if (!rewrapped) throw new ProviderError('transient', 'KMS ReEncrypt returned no valid ciphertext');
     return { wrapped: rewrapped, keyId: text(out.KeyId) ?? toKeyId };
   }
 
@@ -85,9 +86,10 @@ function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
-/** A blob field of a KMS answer (base64 in JSON), or undefined when absent or empty. */
+/** A blob field of a KMS answer (base64 in JSON), or undefined when absent, empty or not strict
+ *  base64 (Node's decoder skips what it cannot read: a garbled answer must not become a value). */
 function blob(value: unknown): Uint8Array | undefined {
-  if (typeof value !== 'string' || value === '') return undefined;
+  if (typeof value !== 'string' || value === '' || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return undefined;
   const bytes = Buffer.from(value, 'base64');
   return bytes.length > 0 ? bytes : undefined;
 }
@@ -120,7 +122,7 @@ export function classify(thrown: unknown, keyId: string, op: string): ProviderEr
   if (name === 'CredentialsProviderError' || (/credential/i.test(error.message ?? '') && !status)) {
     return new ProviderError('credentials', `no AWS credentials for ${on}`, credentialHint);
   }
-  if (/region is missing/i.test(error.message ?? '')) {
+  if (/region is missing/i.test(error.message ?? '') && !status) {
     return new ProviderError(
       'credentials',
       `no AWS region for ${on}`,

@@ -110,6 +110,36 @@ describe('decryption is batched', () => {
     }
   });
 
+  it('reaches an endpoint with a path, or at an IPv6 address, signing what it sends', async () => {
+    kms.server().signingSecret = 'test-secret';
+    try {
+      const withPath = await runFn(resourceList(fixtures.slice(0, 1)), awsEnv(`${kms.server().endpoint}/kms/`));
+      expect(withPath.code, withPath.stderr).toBe(0);
+      const v6 = await startKmsServer({ host: '::1' });
+      v6.createKey({ alias: 'alias/team-a' });
+      try {
+        const docs = await secrets(v6.endpoint, 'alias/team-a', 1);
+        v6.reset();
+        v6.signingSecret = 'test-secret';
+        const result = await runFn(resourceList(docs), awsEnv(v6.endpoint));
+        expect(v6.endpoint).toMatch(/^http:\/\/\[::1\]:\d+$/);
+        expect(result.code, result.stderr).toBe(0);
+        expect(v6.count('Decrypt')).toBe(1);
+      } finally {
+        await v6.close();
+      }
+    } finally {
+      kms.server().signingSecret = undefined;
+    }
+  });
+
+  it('keeps the clock as it is when the pipeline says AWS_DISABLE_CLOCK_SKEW_CORRECTION', async () => {
+    kms.server().clockOffsetMs = 2 * 60 * 60 * 1000;
+    const result = await runFn(resourceList(fixtures.slice(0, 2)), awsEnv(kms.server().endpoint, { AWS_DISABLE_CLOCK_SKEW_CORRECTION: 'true' }));
+    expectFailure(result, 4, /InvalidSignatureException/);
+    expect(kms.server().calls.every((c) => c.error === 'InvalidSignatureException')).toBe(true);
+  });
+
   it("corrects this machine's clock from KMS's answer when KMS refuses the request's time, as the SDK does", async () => {
     kms.server().clockOffsetMs = 2 * 60 * 60 * 1000;
     kms.server().signingSecret = 'test-secret';
@@ -167,6 +197,20 @@ describe('KMS faults are retried, then explained', () => {
     kms.server().faults = { malformedFirst: 100 };
     const failed = await runFn(resourceList(fixtures.slice(0, 1)), awsEnv(kms.server().endpoint, { KMSECRET_MAX_ATTEMPTS: '2' }));
     expectFailure(failed, 5, /KMS did not answer kms:Decrypt .*\(MalformedAnswer\), 2 times.*\n.*hint: check the network path to KMS/);
+  });
+
+  it('never takes a garbled Plaintext for a data key: not base64, or not 32 bytes, is retried', async () => {
+    for (const value of ['<html>proxy</html>', 'AAAA']) {
+      kms.server().reset();
+      kms.server().faults = { plaintextFirst: { count: 2, value } };
+      const result = await runFn(resourceList(fixtures.slice(0, 3)), awsEnv(kms.server().endpoint));
+      expect(result.code, result.stderr).toBe(0);
+      expect(kms.server().count('Decrypt')).toBe(5);
+      expect(decodeData(parseList(result.stdout).items[2] as Record<string, any>).KEY_9).toBe(plaintext(2, 9));
+      kms.server().faults = { plaintextFirst: { count: 100, value } };
+      const failed = await runFn(resourceList(fixtures.slice(0, 1)), awsEnv(kms.server().endpoint, { KMSECRET_MAX_ATTEMPTS: '2' }));
+      expectFailure(failed, 5, /(no valid plaintext|a data key of 3 bytes, not 32), 2 times/);
+    }
   });
 
   it('gives up on a throttle that never ends, saying what to change', async () => {

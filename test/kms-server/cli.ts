@@ -20,7 +20,7 @@ export interface CliOptions {
   keys: Array<string | undefined>;
 }
 
-type NumericFault = Exclude<keyof Faults, 'failOps'>;
+type NumericFault = Exclude<keyof Faults, 'failOps' | 'plaintextFirst'>;
 
 const FAULT_FLAGS: Readonly<Record<string, NumericFault>> = {
   '--latency-ms': 'latencyMs',

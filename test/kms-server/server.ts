@@ -63,6 +63,9 @@ export interface Faults {
   /** The first N requests are answered 200 with a body that is not a KMS answer (an HTML page,
    *  as a misconfigured proxy gives). */
   malformedFirst?: number;
+  /** The first `count` Decrypts succeed with this Plaintext field instead of the real one (a garbled
+   *  answer: not base64, or a key of the wrong length). */
+  plaintextFirst?: { count: number; value: string };
   /** Hold each request this long before going on (to exceed client deadlines). */
   hangMs?: number;
   /** Hold only the Nth request (1-based, since these faults were set) until the server closes. */
@@ -218,12 +221,14 @@ const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).u
 
 /** SigV4 as AWS checks it, from the request alone (no SDK code): the canonical request of
  *  the signed headers and the body, the string to sign, and the derived signing key. */
-function signatureVerifies(req: IncomingMessage, body: string, secret: string): boolean {
+function signatureVerifies(req: IncomingMessage, body: string, secret: string, expected: { region: string }): boolean {
   const m = /^AWS4-HMAC-SHA256 Credential=[^/]+\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
     req.headers.authorization ?? '',
   );
   if (!m) return false;
   const [, date, region, service, signed, signature] = m as unknown as [string, string, string, string, string, string];
+  // Real KMS in us-east-1 takes only requests signed for kms in us-east-1.
+  if (region !== expected.region || service !== 'kms') return false;
   const names = signed.split(';');
   if (!names.includes('host') || !names.includes('x-amz-date')) return false;
   // A session token travels signed, or the request is refused.
@@ -365,7 +370,7 @@ class Implementation implements KmsTestServer {
     const signedAt = amzDate(firstHeader(req.headers['x-amz-date']));
     if (signedAt !== undefined && Math.abs(signedAt - now) >= FIVE_MINUTES_MS)
       body = new KmsError('InvalidSignatureException', 'Signature expired: the request time is more than 5 minutes away from the server time.', 400);
-    else if (this.signingSecret !== undefined && !signatureVerifies(req, raw, this.signingSecret))
+    else if (this.signingSecret !== undefined && !signatureVerifies(req, raw, this.signingSecret, this))
       body = new KmsError('InvalidSignatureException', 'The request signature we calculated does not match the signature you provided.', 400);
     if (!(body instanceof KmsError)) Object.assign(call, describeRequest(call.op, body, this.store));
 
@@ -398,6 +403,11 @@ class Implementation implements KmsTestServer {
       return;
     }
     const reply = this.faultReply(plan, call.op) ?? this.process(call.op, body, authorization);
+    const garbled = this.current.plaintextFirst;
+    if (garbled && call.op === 'Decrypt' && reply.status === 200 && garbled.count > 0) {
+      garbled.count -= 1;
+      (reply.payload as Record<string, unknown>).Plaintext = garbled.value;
+    }
     call.status = reply.status;
     if (reply.errorType !== undefined) call.error = reply.errorType;
     send(res, reply, Date.now() + this.clockOffsetMs);
