@@ -71,9 +71,8 @@ export async function runKrm(stdin: InputText, settings: Settings): Promise<void
     const config = readConfig(input.functionConfig, settings);
     const kpt = isKptRun(input.items);
     // Placeholders written in place would replace the encrypted sources just the same.
-    const ours = itemsOfConcern(input.items, config.env.prefixes).length > 0;
-    const outcome =
-      (kpt && ours ? kptOutcome(input.items, settings) : undefined) ?? (await renderWith(input.items, config, settings, kpt ? 'kpt' : 'kustomize'));
+    const ours = kpt && itemsOfConcern(input.items, config.env.prefixes).length > 0;
+    const outcome = (ours ? kptOutcome(input.items, settings) : undefined) ?? (await renderWith(input.items, config, settings, kpt ? 'kpt' : 'kustomize'));
     writeParts(resourceListParts(apiVersion, input.indent, outcome.output, outcome.results), stdin, (chunk) => process.stdout.write(chunk));
     if (outcome.notice) process.stderr.write(`${outcome.notice}\n`);
   } catch (thrown) {

@@ -20,12 +20,12 @@ export interface InputText {
   readonly asciiBytes?: Uint8Array;
 }
 
-function textOf(part: OutputPart): string {
+export function partText(part: OutputPart): string {
   return typeof part === 'string' ? part : part.input.slice(part.from, part.to);
 }
 
 export function partsText(parts: readonly OutputPart[]): string {
-  return parts.map(textOf).join('');
+  return parts.map(partText).join('');
 }
 
 /** Appends `part`, joining a range that continues the previous part's range into one
@@ -53,7 +53,7 @@ export function writeParts(parts: readonly OutputPart[], input: InputText | unde
       write(input.asciiBytes.subarray(part.from, part.to));
       continue;
     }
-    const text = textOf(part);
+    const text = partText(part);
     batch.push(text);
     size += text.length;
     if (size >= 1 << 20) flushText();

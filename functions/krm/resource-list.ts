@@ -7,7 +7,7 @@ import { frameResourceList, frameStream } from './framing.js';
 import { fieldSegments } from './fields.js';
 import { type Emittable, emitResource } from './emit.js';
 import { lineOfField, type ParsedResource, parseChunk, parseWhole, writeNode, writeObject } from './yaml.js';
-import { type OutputPart, partsText, pushPart } from './output.js';
+import { type OutputPart, partsText, partText, pushPart } from './output.js';
 import type { Result } from './results.js';
 
 /** One input resource: its exact text, parsed only on demand. */
@@ -202,5 +202,5 @@ export function writeResourceList(apiVersion: string, indent: number, items: Out
 }
 
 export function writeStream(items: OutputItem[]): string {
-  return items.map((out) => partsText([itemText(out, false, 0)])).join('---\n');
+  return items.map((out) => partText(itemText(out, false, 0))).join('---\n');
 }

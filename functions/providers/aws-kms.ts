@@ -86,12 +86,13 @@ function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
-/** A blob field of a KMS answer (base64 in JSON), or undefined when absent, empty or not strict
- *  base64 (Node's decoder skips what it cannot read: a garbled answer must not become a value). */
+/** A blob field of a KMS answer (base64 in JSON), or undefined when absent, empty or not in its
+ *  one canonical spelling (as token/base64url.ts decodes: Node's decoder skips what it cannot
+ *  read, and a garbled answer must not become a value). */
 function blob(value: unknown): Uint8Array | undefined {
-  if (typeof value !== 'string' || value === '' || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return undefined;
+  if (typeof value !== 'string' || value === '') return undefined;
   const bytes = Buffer.from(value, 'base64');
-  return bytes.length > 0 ? bytes : undefined;
+  return bytes.length > 0 && bytes.toString('base64') === value ? bytes : undefined;
 }
 
 function text(value: unknown): string | undefined {

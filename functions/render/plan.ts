@@ -64,24 +64,22 @@ export function itemsOfConcern(items: readonly SourceItem[], prefixes: readonly 
       .join('|'),
     'g',
   );
-  // The items lie in the input in order: the one holding an offset is found by bisection.
-  const offsets = items.map((item) => item.offset ?? 0);
-  let decided = -1;
+  // The items lie in the input in order, and so do the matches: one index walks along both.
+  const endOf = (item: SourceItem) => (item.offset ?? 0) + item.text.length;
+  let i = 0;
   for (let m = start.exec(input); m; m = start.exec(input)) {
-    let lo = 0;
-    let hi = items.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((offsets[mid] as number) <= m.index) lo = mid;
-      else hi = mid - 1;
+    while (i < items.length && endOf(items[i] as SourceItem) <= m.index) i++;
+    const item = items[i];
+    if (!item) break;
+    if (m.index < (item.offset ?? 0)) {
+      // Between items (the envelope): not theirs.
+      start.lastIndex = m.index + 1;
+      continue;
     }
-    const item = items[lo] as SourceItem;
-    const end = (offsets[lo] as number) + item.text.length;
-    if (lo > decided && m.index >= (offsets[lo] as number) && m.index < end) {
-      decided = lo;
-      if (mayConcern(item.text, prefixes)) found.push(item);
-      start.lastIndex = end;
-    } else start.lastIndex = m.index + 1;
+    if (mayConcern(item.text, prefixes)) found.push(item);
+    // Decided: go on after it.
+    start.lastIndex = endOf(item);
+    i++;
   }
   return found;
 }
