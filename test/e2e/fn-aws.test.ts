@@ -138,6 +138,7 @@ describe('decryption is batched', () => {
     const result = await runFn(resourceList(fixtures.slice(0, 2)), awsEnv(kms.server().endpoint, { AWS_DISABLE_CLOCK_SKEW_CORRECTION: 'true' }));
     expectFailure(result, 4, /InvalidSignatureException/);
     expect(kms.server().calls.every((c) => c.error === 'InvalidSignatureException')).toBe(true);
+    expectNoPlaintext(result.stdout + result.stderr, allPlaintexts);
   });
 
   it("corrects this machine's clock from KMS's answer when KMS refuses the request's time, as the SDK does", async () => {
@@ -197,6 +198,7 @@ describe('KMS faults are retried, then explained', () => {
     kms.server().faults = { malformedFirst: 100 };
     const failed = await runFn(resourceList(fixtures.slice(0, 1)), awsEnv(kms.server().endpoint, { KMSECRET_MAX_ATTEMPTS: '2' }));
     expectFailure(failed, 5, /KMS did not answer kms:Decrypt .*\(MalformedAnswer\), 2 times.*\n.*hint: check the network path to KMS/);
+    expectNoPlaintext(failed.stdout + failed.stderr, allPlaintexts);
   });
 
   it('never takes a garbled Plaintext for a data key: not base64, or not 32 bytes, is retried', async () => {
@@ -210,6 +212,7 @@ describe('KMS faults are retried, then explained', () => {
       kms.server().faults = { plaintextFirst: { count: 100, value } };
       const failed = await runFn(resourceList(fixtures.slice(0, 1)), awsEnv(kms.server().endpoint, { KMSECRET_MAX_ATTEMPTS: '2' }));
       expectFailure(failed, 5, /(no valid plaintext|a data key of 3 bytes, not 32), 2 times/);
+      expectNoPlaintext(failed.stdout + failed.stderr, allPlaintexts);
     }
   });
 
