@@ -15,8 +15,9 @@
 // This file stays small: a ResourceList with nothing of ours is answered here
 // (krm/pass-through.ts) without loading the YAML library or the render, which
 // live in fn-run.ts and load only when there is something to do.
-import { asErrorList, inputError, type KmsecretError, KmsecretErrors, usageError } from './errors.js';
+import { asErrorList, type KmsecretError, KmsecretErrors, usageError } from './errors.js';
 import { type InputText, writeParts } from './krm/output.js';
+import { readStdin } from './krm/stdin.js';
 import { passThrough } from './krm/pass-through.js';
 import { readSettings, type Settings } from './settings.js';
 import { version } from './version.js';
@@ -27,20 +28,6 @@ const usage = `kmsecret-fn ${version}: decrypts kmsecret values when kpt or kust
   kmsecret-fn CONFIG_FILE              legacy kustomize exec plugin
 
 Run \`kmsecret install-plugin\` for the kustomize plugin layout, and see the README.`;
-
-async function readStdin(): Promise<InputText> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const bytes = Buffer.concat(chunks);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw inputError('stdin is not UTF-8 text', {}, 'YAML input must be UTF-8');
-  }
-  // One byte per character: the output can reuse the input's bytes (krm/output.ts).
-  return text.length === bytes.length ? { text, asciiBytes: bytes } : { text };
-}
 
 /** Failures before there was anything to do are rare: the reporting loads with the render. */
 async function failWith(errors: KmsecretError[], krm: boolean): Promise<void> {
