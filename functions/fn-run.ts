@@ -6,7 +6,7 @@ import { exitCodeOf, inputError, KmsecretError, asErrorList, usageError } from '
 import { KeyService } from './keys/key-service.js';
 import { readGeneratorFiles } from './krm/generator-files.js';
 import { isKptRun, kptRunDestination, visibleKptDestination } from './krm/kpt.js';
-import { type OutputItem, readResourceList, readStream, resourceListParts, type SourceItem, writeResourceList, writeStream } from './krm/resource-list.js';
+import { ItemList, readResourceList, readStream, resourceListParts, writeResourceList, writeStream } from './krm/resource-list.js';
 import { type InputText, writeParts } from './krm/output.js';
 import { errorResult, infoResult, type Result, stderrReport } from './krm/results.js';
 import { parseWhole } from './krm/yaml.js';
@@ -32,7 +32,7 @@ function policy(settings: Settings, orchestrator: Orchestrator): BindingPolicy {
   return settings.allowedNamespaces ? { orchestrator, allowedNamespaces: settings.allowedNamespaces } : { orchestrator };
 }
 
-async function renderWith(items: readonly SourceItem[], config: RenderConfig, settings: Settings, orchestrator: Orchestrator): Promise<RenderOutcome> {
+async function renderWith(items: ItemList, config: RenderConfig, settings: Settings, orchestrator: Orchestrator): Promise<RenderOutcome> {
   // kustomize runs a generator in its kustomization's directory.
   const generated = config.generatorFiles ? readGeneratorFiles(config.generatorFiles, process.cwd()) : [];
   const keys = keyService(settings, config);
@@ -44,14 +44,14 @@ async function renderWith(items: readonly SourceItem[], config: RenderConfig, se
 }
 
 /** kpt writing back into the package: render nothing, say why (README: "kpt writes in place"). */
-function leaveInPlace(items: readonly SourceItem[]): RenderOutcome {
+function leaveInPlace(items: ItemList): RenderOutcome {
   const message =
     'kpt is writing into the package files, so KmsSecrets and encrypted values were left as they are (no plaintext on disk); render with `-o stdout`, `-o unwrap` or `-o DIR` to decrypt';
-  return { output: items.map((item): OutputItem => ({ kind: 'source', item })), results: [infoResult(message)], notice: `kmsecret: ${message}` };
+  return { output: [{ kind: 'sources', items, from: 0, to: items.length }], results: [infoResult(message)], notice: `kmsecret: ${message}` };
 }
 
 /** Under kpt, where its output goes decides whether to decrypt at all. */
-function kptOutcome(items: readonly SourceItem[], settings: Settings): RenderOutcome | undefined {
+function kptOutcome(items: ItemList, settings: Settings): RenderOutcome | undefined {
   const destination = kptRunDestination(settings.kptOutput, visibleKptDestination());
   if (destination === 'in-place') return leaveInPlace(items);
   if (destination === 'elsewhere') return undefined;
@@ -92,7 +92,7 @@ export async function runLegacyPlugin(configFile: string, settings: Settings, re
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw inputError('the plugin config is not a mapping', { file: configFile });
     const config: RenderConfig = readConfig(value as Record<string, unknown>, settings);
     // A generator gets nothing on stdin; a transformer gets the resources.
-    const items = config.generator || config.generatorFiles ? [] : readStream(await readStdin());
+    const items = ItemList.of(config.generator || config.generatorFiles ? [] : readStream(await readStdin()));
     const outcome = await renderWith(items, config, settings, 'kustomize');
     process.stdout.write(writeStream(outcome.output));
     if (outcome.notice) process.stderr.write(`${outcome.notice}\n`);

@@ -23,7 +23,7 @@ function itemsOf(text: string, file: string): SourceItem[] {
   // kpt fn render -o stdout writes a ResourceList; kustomize and `-o unwrap` write a stream.
   if (/^kind: ResourceList\s*$/m.test(text) && /^apiVersion: config\.kubernetes\.io\//m.test(text)) {
     try {
-      return readResourceList(text).items;
+      return readResourceList(text).items.all();
     } catch {
       // not one after all: read it as a stream
     }

@@ -5,7 +5,7 @@
 // Secret with data committed next to them.
 import { asErrorList, inputError, KmsecretError } from '../errors.js';
 import { annotationsOf, resourceRef } from '../k8s/resource.js';
-import { readStream, type SourceItem } from '../krm/resource-list.js';
+import { ItemList, readStream, type SourceItem } from '../krm/resource-list.js';
 import { defaultEnv, readConfig, type RenderConfig } from '../model/config.js';
 import { generatorKind, kmsSecretApiVersion, transformerKind } from '../model/kmssecret.js';
 import { readSettings } from '../settings.js';
@@ -125,11 +125,7 @@ export function checkSource(file: string, text: string, placement: Placement | u
     }
   }
   let values: PlannedValue[] = [];
-  const planned = plan(
-    items.filter((item) => item.readable),
-    config,
-    { orchestrator: 'file' },
-  );
+  const planned = plan(ItemList.of(items.filter((item) => item.readable)), config, { orchestrator: 'file' });
   if (Array.isArray(planned)) {
     const moved = placement ? ` (${placement.kustomization} renders it into namespace ${placement.namespace})` : '';
     errors.push(

@@ -70,8 +70,15 @@ Example:
     if (format === 'yaml') text = writeStream(outcome.output);
     else {
       // A changed item is its written text (a splice of the source), so read that.
-      const values = outcome.output.map((out) =>
-        out.kind === 'new' ? out.value : out.kind === 'changed' ? parseChunk(out.text, false, {}).value : out.item.parsed.value,
+      const values = outcome.output.flatMap((out) =>
+        out.kind === 'new'
+          ? [out.value]
+          : out.kind === 'changed'
+            ? [parseChunk(out.text, false, {}).value]
+            : out.items
+                .all()
+                .slice(out.from, out.to)
+                .map((item) => item.parsed.value),
       );
       if (format === 'json') text = `${JSON.stringify(values.length === 1 ? values[0] : values, null, 2)}\n`;
       else {

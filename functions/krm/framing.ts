@@ -3,8 +3,8 @@
 // kpt writes the function's output back into the user's files, so an item we
 // do not change must leave exactly as it came. We therefore never re-serialise
 // such an item: we cut the input into chunks — one per item of a block-style
-// `items:` sequence, or one per document of a YAML stream — and copy untouched
-// chunks through byte for byte. Only a chunk that could matter to us is parsed
+// `items:` sequence (as offsets), or one per document of a YAML stream — and copy
+// untouched chunks through byte for byte. Only a chunk that could matter to us is parsed
 // at all (see `mayConcern` in render/plan.ts), which also keeps a 10,000-item list cheap.
 //
 // The cut relies on one property of block YAML: inside an item, every line
@@ -17,10 +17,11 @@ export interface ItemsFraming {
   kind: 'items';
   /** Column of the "- " indicators (0 for kpt's and kustomize's output). */
   indent: number;
-  /** Each item's text, from its "- " line to the line before the next one. */
-  chunks: string[];
-  /** Where each chunk starts in the input. */
+  /** Where each item starts in the input: its text runs from its "- " line to the next
+   *  item's start (offsets, not strings: a list can hold 70,000 items). */
   starts: number[];
+  /** Where the last item ends. */
+  end: number;
   /** The input without the items region: apiVersion, kind, functionConfig … */
   skeleton: string;
 }
@@ -110,10 +111,8 @@ export function frameResourceList(input: string): ItemsFraming | FlowFraming {
   // No `items:` key at the start of a line: JSON or flow style (or no items at all); the caller parses it whole.
   if (keyEnd === -1) return { kind: 'flow' };
 
-  const chunks: string[] = [];
   const starts: number[] = [];
   let column = -1;
-  let chunkStart = -1;
   let regionEnd = input.length;
   // Lines indented deeper than the column belong to the item they are in and decide nothing:
   // once the column is known, only the lines that start at or left of it are visited, found
@@ -129,11 +128,9 @@ export function frameResourceList(input: string): ItemsFraming | FlowFraming {
           break;
         }
         column = indentAt(input, start, end);
-        shallow = new RegExp(`\n {0,${column}}(?! )`, 'g');
+        shallow = new RegExp(`\n(?= {0,${column}}(?! ))`, 'g');
       }
       if (itemStartAt(input, start, end, column)) {
-        if (chunkStart !== -1) chunks.push(input.slice(chunkStart, start));
-        chunkStart = start;
         starts.push(start);
       } else if (indentAt(input, start, end) <= column) {
         regionEnd = start;
@@ -141,16 +138,15 @@ export function frameResourceList(input: string): ItemsFraming | FlowFraming {
       }
     }
     if (shallow && end < input.length) {
-      // The next line that starts at or left of the column (its "\n" is the one before it).
+      // The next line that starts at or left of the column: the match is the "\n" before it,
+      // so lastIndex is where it starts (test, not exec: no match object per item).
       shallow.lastIndex = end - 1;
-      const next = shallow.exec(input);
-      end = next ? next.index + 1 : input.length;
+      end = shallow.test(input) ? shallow.lastIndex : input.length;
     }
   }
-  if (chunkStart !== -1) chunks.push(input.slice(chunkStart, regionEnd));
   // Comment and blank lines before the first item belong to no item, as before.
   const skeleton = input.slice(0, keyEnd) + input.slice(regionEnd);
-  return { kind: 'items', indent: Math.max(column, 0), chunks, starts, skeleton };
+  return { kind: 'items', indent: Math.max(column, 0), starts, end: regionEnd, skeleton };
 }
 
 const documentMarker = /^(---|\.\.\.)([ \t].*)?\r?\n?$/;

@@ -7,13 +7,13 @@
 // where neither says, the unsafe case is assumed and the sources stay as they are.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { SourceItem } from './resource-list.js';
+import type { ItemList } from './resource-list.js';
 
 export type KptDestination = 'in-place' | 'elsewhere';
 
 /** kpt annotates every item with its file; kustomize does not. */
-export function isKptRun(items: readonly SourceItem[]): boolean {
-  return items.some((item) => item.text.includes('internal.config.kubernetes.io/path') || item.text.includes('config.kubernetes.io/path:'));
+export function isKptRun(items: ItemList): boolean {
+  return items.mentions('internal.config.kubernetes.io/path') || items.mentions('config.kubernetes.io/path:');
 }
 
 function cmdline(pid: number, proc: string): string[] | undefined {

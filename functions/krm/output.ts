@@ -31,10 +31,15 @@ export function partsText(parts: readonly OutputPart[]): string {
 /** Appends `part`, joining a range that continues the previous part's range into one
  *  (a list of 70,000 untouched items is one range, not 70,000). */
 export function pushPart(parts: OutputPart[], part: OutputPart): void {
+  if (typeof part === 'string') parts.push(part);
+  else pushRange(parts, part.input, part.from, part.to);
+}
+
+/** pushPart for a range given by its ends: no object for a range that continues the last. */
+export function pushRange(parts: OutputPart[], input: string, from: number, to: number): void {
   const last = parts[parts.length - 1];
-  if (typeof part !== 'string' && last !== undefined && typeof last !== 'string' && last.input === part.input && last.to === part.from) {
-    last.to = part.to;
-  } else parts.push(typeof part === 'string' ? part : { ...part });
+  if (last !== undefined && typeof last !== 'string' && last.input === input && last.to === from) last.to = to;
+  else parts.push({ input, from, to });
 }
 
 /** Writes the parts in order: ranges of an ASCII input as its own bytes, new text batched

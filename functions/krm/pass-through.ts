@@ -26,12 +26,12 @@ export function passThrough(input: string): OutputPart[] | undefined {
   if (escapedTag.test(text) || spells(text, (t) => marker.test(t))) return undefined;
   const framing = frameResourceList(text);
   let apiVersion: string | undefined;
-  let chunks: string[] = [];
-  let from = 0;
+  let items: { from: number; to: number } | undefined;
   let skeleton: string;
   if (framing.kind === 'items') {
-    chunks = framing.chunks;
-    from = bom + (framing.starts[0] ?? 0);
+    const first = framing.starts[0];
+    // The items lie one after the other in the input: their text is one range of it.
+    if (first !== undefined) items = { from: bom + first, to: bom + framing.end };
     skeleton = framing.skeleton;
   } else if (/^(apiVersion|kind|items):/m.test(text) && !/^items:\s*\S/m.test(text.replace(/^items:\s*\[\]\s*$/m, ''))) {
     skeleton = text; // no items at all, or `items: []`
@@ -52,8 +52,7 @@ export function passThrough(input: string): OutputPart[] | undefined {
   }
   if (!apiVersion || !head.some((l) => /^kind: ResourceList\s*$/.test(l))) return undefined;
   const envelope = `apiVersion: ${apiVersion}\nkind: ResourceList\n`;
-  if (chunks.length === 0) return [`${envelope}items: []\n`];
-  // The chunks lie one after the other in the input: their text is one range of it.
-  const to = from + chunks.reduce((n, chunk) => n + chunk.length, 0);
+  if (!items) return [`${envelope}items: []\n`];
+  const { from, to } = items;
   return [`${envelope}items:\n`, { input, from, to }, ...(input.charCodeAt(to - 1) === 10 ? [] : ['\n'])];
 }

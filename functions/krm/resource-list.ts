@@ -7,18 +7,13 @@ import { frameResourceList, frameStream } from './framing.js';
 import { fieldSegments } from './fields.js';
 import { type Emittable, emitResource } from './emit.js';
 import { lineOfField, type ParsedResource, parseChunk, parseWhole, writeNode, writeObject } from './yaml.js';
-import { type OutputPart, partsText, partText, pushPart } from './output.js';
+import { type OutputPart, partsText, pushPart, pushRange } from './output.js';
 import type { Result } from './results.js';
 
 /** One input resource: its exact text, parsed only on demand. */
 export class SourceItem {
   #parsed: ParsedResource | undefined;
   #unreadable = false;
-  /** The ResourceList kmsecret-fn read, and where this item's text starts in it: for writing it
-   *  out as it came, and for looking at every item with one scan of the input (two fields, not an
-   *  object: a list can hold 70,000 items). */
-  readonly input: string | undefined;
-  readonly offset: number | undefined;
   constructor(
     readonly text: string,
     readonly index: number,
@@ -26,11 +21,7 @@ export class SourceItem {
     readonly asSeqItem: boolean,
     /** A file the CLI read it from, and the line it starts at. */
     readonly origin?: { file: string; line: number },
-    cut?: { input: string; offset: number },
-  ) {
-    this.input = cut?.input;
-    this.offset = cut?.offset;
-  }
+  ) {}
 
   /** Whether anything asked for the parse (items that could not concern us never are). */
   get isParsed(): boolean {
@@ -88,11 +79,115 @@ export class SourceItem {
   }
 }
 
+/** Where the items of a list were cut from: one input, each item from its start to the next's. */
+interface Cut {
+  readonly input: string;
+  readonly starts: readonly number[];
+  readonly end: number;
+}
+
+/** The items of a ResourceList or a stream, in order. Items cut from one input become
+ *  SourceItems only when something asks for them: a list of 70,000 items kmsecret leaves alone
+ *  is not 70,000 objects, which on a 16 MB list cost more than all the rest of the work. */
+export class ItemList {
+  readonly #cut: Cut | undefined;
+  readonly #made = new Map<number, SourceItem>();
+  readonly #index = new Map<SourceItem, number>();
+  readonly length: number;
+
+  private constructor(length: number, cut: Cut | undefined) {
+    this.length = length;
+    this.#cut = cut;
+  }
+
+  /** Items that exist already (a stream, a flow-style list, the CLI's files). */
+  static of(items: readonly SourceItem[]): ItemList {
+    const list = new ItemList(items.length, undefined);
+    items.forEach((item, i) => list.#keep(i, item));
+    return list;
+  }
+
+  /** Items cut from `input`: item i runs from starts[i] to starts[i + 1] (the last to `end`). */
+  static cut(input: string, starts: readonly number[], end: number): ItemList {
+    return new ItemList(starts.length, { input, starts, end });
+  }
+
+  #keep(i: number, item: SourceItem): SourceItem {
+    this.#made.set(i, item);
+    this.#index.set(item, i);
+    return item;
+  }
+
+  /** Where item i lies in the input it was cut from. */
+  #span(cut: Cut, i: number): { from: number; to: number } {
+    return { from: cut.starts[i] as number, to: i + 1 < cut.starts.length ? (cut.starts[i + 1] as number) : cut.end };
+  }
+
+  item(i: number): SourceItem {
+    const made = this.#made.get(i);
+    if (made) return made;
+    const cut = this.#cut;
+    if (!cut || i < 0 || i >= this.length) throw new RangeError(`no item ${i}`);
+    const { from, to } = this.#span(cut, i);
+    return this.#keep(i, new SourceItem(cut.input.slice(from, to), i, true));
+  }
+
+  /** Item i's text, without making it a SourceItem. */
+  textOf(i: number): string {
+    const cut = this.#cut;
+    if (!cut || this.#made.has(i)) return this.item(i).text;
+    const { from, to } = this.#span(cut, i);
+    return cut.input.slice(from, to);
+  }
+
+  indexOf(item: SourceItem): number {
+    const i = this.#index.get(item);
+    if (i === undefined) throw new RangeError('not an item of this list');
+    return i;
+  }
+
+  /** Every item (each one made). */
+  all(): SourceItem[] {
+    return Array.from({ length: this.length }, (_, i) => this.item(i));
+  }
+
+  /** The items made so far between `from` and `to` (every item anything parsed is among them). */
+  madeBetween(from: number, to: number): SourceItem[] {
+    const made: SourceItem[] = [];
+    for (let i = from; i < to; i++) {
+      const item = this.#made.get(i);
+      if (item) made.push(item);
+    }
+    return made;
+  }
+
+  /** The input the items were cut from, and where each starts; undefined when they were not cut. */
+  get cut(): Cut | undefined {
+    return this.#cut;
+  }
+
+  /** Items from..to-1 as one range of the input they were cut from (they lie one after the
+   *  other), or undefined when they were not cut from one. */
+  rangeOf(from: number, to: number): { input: string; from: number; to: number } | undefined {
+    const cut = this.#cut;
+    if (!cut || from >= to) return undefined;
+    return { input: cut.input, from: this.#span(cut, from).from, to: this.#span(cut, to - 1).to };
+  }
+
+  /** Whether any item's text holds `text`, which has no line break (so it cannot span two items). */
+  mentions(text: string): boolean {
+    const range = this.rangeOf(0, this.length);
+    if (!range) return this.all().some((item) => item.text.includes(text));
+    const at = range.input.indexOf(text, range.from);
+    return at !== -1 && at + text.length <= range.to;
+  }
+}
+
 export interface ResourceListInput {
   apiVersion: string;
   /** The functionConfig as plain values (every scalar a string), or undefined. */
   functionConfig: Record<string, unknown> | undefined;
-  items: SourceItem[];
+  items: ItemList;
   /** Column of the items' "- " indicators, kept for written items. */
   indent: number;
 }
@@ -115,7 +210,7 @@ function envelopeOf(value: unknown): Record<string, unknown> {
 }
 
 /** Items that come from every block list, or one block chunk per item of a flow/JSON list. */
-function flowItems(text: string): { skeleton: string; items: SourceItem[] } {
+function flowItems(text: string): { skeleton: string; items: ItemList } {
   const { doc, value } = parseWhole(text, { field: 'ResourceList' });
   envelopeOf(value);
   const root = doc.contents;
@@ -129,7 +224,7 @@ function flowItems(text: string): { skeleton: string; items: SourceItem[] } {
     return new SourceItem(writeNode(node, true, 0), i, true);
   });
   if (isMap(root)) root.delete('items');
-  return { skeleton: doc.toString(), items };
+  return { skeleton: doc.toString(), items: ItemList.of(items) };
 }
 
 export function readResourceList(input: string): ResourceListInput {
@@ -146,7 +241,7 @@ export function readResourceList(input: string): ResourceListInput {
     framing.kind === 'items'
       ? {
           skeleton: framing.skeleton,
-          items: framing.chunks.map((chunk, i) => new SourceItem(chunk, i, true, undefined, { input, offset: bom + (framing.starts[i] as number) })),
+          items: ItemList.cut(input, bom === 0 ? framing.starts : framing.starts.map((start) => bom + start), bom + framing.end),
         }
       : flowItems(text);
   const envelope = envelopeOf(parseWhole(skeleton, { field: 'ResourceList' }).value);
@@ -170,29 +265,40 @@ export function readStream(input: string, file?: string): SourceItem[] {
 
 /** What goes out: an item exactly as it came, a changed item (its AST), or a new resource. */
 export type OutputItem =
-  | { kind: 'source'; item: SourceItem }
+  /** Items from..to-1 of a list, as they came. */
+  | { kind: 'sources'; items: ItemList; from: number; to: number }
   /** A changed item, already written: spliced, or from its AST (render/edits.ts). */
   | { kind: 'changed'; item: SourceItem; text: string }
   | { kind: 'new'; value: object };
 
-function itemText(out: OutputItem, asSeqItem: boolean, indent: number): OutputPart {
+/** Appends an output item's text: an item that leaves as it came is a range of the input. */
+function pushItem(parts: OutputPart[], out: OutputItem, asSeqItem: boolean, indent: number): void {
   switch (out.kind) {
-    case 'source': {
-      const { text, input, offset } = out.item;
-      if (!text.endsWith('\n')) return `${text}\n`;
-      return input === undefined || offset === undefined ? text : { input, from: offset, to: offset + text.length };
+    case 'sources': {
+      const range = out.items.rangeOf(out.from, out.to);
+      if (range) {
+        // Cut items lie one after the other, each ending in a line break but perhaps the last.
+        pushRange(parts, range.input, range.from, range.to);
+        if (range.input.charCodeAt(range.to - 1) !== 10) pushPart(parts, '\n');
+        return;
+      }
+      for (let i = out.from; i < out.to; i++) {
+        const { text } = out.items.item(i);
+        pushPart(parts, text.endsWith('\n') ? text : `${text}\n`);
+      }
+      return;
     }
     case 'changed':
-      return out.text;
+      return pushPart(parts, out.text);
     case 'new':
-      return emitResource(out.value as Record<string, Emittable>, asSeqItem, indent);
+      return pushPart(parts, emitResource(out.value as Record<string, Emittable>, asSeqItem, indent));
   }
 }
 
 /** The output ResourceList as parts, to be written one after the other (no 100 MB string). */
 export function resourceListParts(apiVersion: string, indent: number, items: OutputItem[], results: Result[]): OutputPart[] {
   const parts: OutputPart[] = [`apiVersion: ${apiVersion}\nkind: ResourceList\n`, items.length === 0 ? 'items: []\n' : 'items:\n'];
-  for (const out of items) pushPart(parts, itemText(out, true, indent));
+  for (const out of items) pushItem(parts, out, true, indent);
   if (results.length > 0) parts.push(writeObject({ results }, false, 0));
   return parts;
 }
@@ -201,6 +307,16 @@ export function writeResourceList(apiVersion: string, indent: number, items: Out
   return partsText(resourceListParts(apiVersion, indent, items, results));
 }
 
+/** Documents separated by `---` lines: a run of items is one document per item. */
 export function writeStream(items: OutputItem[]): string {
-  return items.map((out) => partText(itemText(out, false, 0))).join('---\n');
+  const one = (out: OutputItem): string => {
+    const parts: OutputPart[] = [];
+    pushItem(parts, out, false, 0);
+    return partsText(parts);
+  };
+  return items
+    .flatMap((out) =>
+      out.kind === 'sources' ? Array.from({ length: out.to - out.from }, (_, i) => one({ ...out, from: out.from + i, to: out.from + i + 1 })) : [one(out)],
+    )
+    .join('---\n');
 }

@@ -9,7 +9,7 @@
 // guard (`kmsecret check --rendered`) sees when kustomize later moved the
 // plaintext into another namespace (an overlay's `namespace:`).
 import { KmsecretError } from '../errors.js';
-import type { OutputItem, SourceItem } from '../krm/resource-list.js';
+import type { ItemList, OutputItem, SourceItem } from '../krm/resource-list.js';
 import type { KmsSecret } from '../model/kmssecret.js';
 import { type Edit, editedText } from './edits.js';
 import type { EnvPlan } from './plan-env.js';
@@ -134,7 +134,7 @@ function workloadEdits(workload: EnvPlan, plaintexts: Plaintexts, options: Apply
   return { edits, secret: { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', data } };
 }
 
-export function apply(items: readonly SourceItem[], plan: Plan, plaintexts: Plaintexts, options: ApplyOptions): OutputItem[] {
+export function apply(items: ItemList, plan: Plan, plaintexts: Plaintexts, options: ApplyOptions): OutputItem[] {
   const replaced = new Map<SourceItem, OutputItem[]>();
   const generated: OutputItem[] = [];
   // Every edit of an item, from both sources, is made in one pass over its text.
@@ -160,10 +160,18 @@ export function apply(items: readonly SourceItem[], plan: Plan, plaintexts: Plai
     if (follower) out.push({ kind: 'new', value: follower });
     replaced.set(item, out);
   }
+  // Items that leave as they came go out as runs between the ones that change or go (a list can
+  // hold 70,000 items, and most are never made into objects).
   const output: OutputItem[] = [];
-  for (const item of items) {
-    if (plan.drop.has(item)) continue;
-    output.push(...(replaced.get(item) ?? [{ kind: 'source', item }]));
+  const changing = [...new Set([...replaced.keys(), ...plan.drop])].map((item) => items.indexOf(item)).sort((a, b) => a - b);
+  let next = 0;
+  for (const i of changing) {
+    if (i > next) output.push({ kind: 'sources', items, from: next, to: i });
+    const item = items.item(i);
+    if (!plan.drop.has(item)) output.push(...(replaced.get(item) ?? []));
+    next = i + 1;
   }
-  return [...output, ...generated];
+  if (next < items.length) output.push({ kind: 'sources', items, from: next, to: items.length });
+  output.push(...generated);
+  return output;
 }

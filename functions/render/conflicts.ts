@@ -2,7 +2,7 @@
 import { type KmsecretError, inputError } from '../errors.js';
 import { resourceRef } from '../k8s/resource.js';
 import { spells } from '../krm/escapes.js';
-import type { SourceItem } from '../krm/resource-list.js';
+import type { ItemList } from '../krm/resource-list.js';
 import type { EnvPlan } from './plan-env.js';
 
 // `kind`, its colon, then any tags, anchors and a block scalar header before the word; or a
@@ -13,13 +13,13 @@ function spellsSecret(text: string): boolean {
   return spells(text, (t) => secretKind.test(t));
 }
 
-export function generatedNameConflicts(items: readonly SourceItem[], workloads: readonly EnvPlan[], errors: KmsecretError[]): void {
+export function generatedNameConflicts(items: ItemList, workloads: readonly EnvPlan[], errors: KmsecretError[]): void {
   const generated = workloads.filter((w) => w.output === 'secretRef');
   if (generated.length === 0) return;
   // One pass over the items: the Secrets there are (an item that is one spells "Secret",
   // in block or JSON style, perhaps through tags, an anchor, a block scalar or escapes).
   const existing = new Set<string>();
-  for (const item of items) {
+  for (const item of items.all()) {
     if (!spellsSecret(item.text) || !item.readable) continue;
     const ref = resourceRef(item.parsed.value);
     if (ref.kind === 'Secret' && ref.name) existing.add(`${ref.namespace ?? ''}/${ref.name}`);

@@ -8,17 +8,34 @@ import type { OutputItem } from '../krm/resource-list.js';
 import { isKmsSecret } from '../model/kmssecret.js';
 import { looksLikeToken, tokenPattern } from '../token/token.js';
 
-function valueOf(out: OutputItem): Record<string, unknown> | undefined {
+/** What is written, as values to check: changed items are checked as text (below). */
+function valuesOf(out: OutputItem): Array<Record<string, unknown>> {
   switch (out.kind) {
     case 'new':
-      return out.value as Record<string, unknown>;
+      return [out.value as Record<string, unknown>];
     case 'changed':
-      // Checked as text below: what is written is the text.
-      return undefined;
-    case 'source':
+      return [];
+    case 'sources':
       // An item the plan did not read holds no marker of ours (plan.mayConcern, plan.mustRead),
-      // so no token and no KmsSecret.
-      return out.item.isParsed ? out.item.parsed.value : undefined;
+      // so no token and no KmsSecret; the ones it read are checked.
+      return out.items
+        .madeBetween(out.from, out.to)
+        .filter((item) => item.isParsed)
+        .map((item) => item.parsed.value);
+  }
+}
+
+function checkValue(value: Record<string, unknown>): void {
+  if (isKmsSecret(value)) {
+    throw new KmsecretError('internal', 'a KmsSecret would be left in the output; nothing was written', { resource: resourceRef(value) });
+  }
+  for (const [path, text] of strings(value)) {
+    if (looksLikeToken(text)) {
+      throw new KmsecretError('internal', 'a kmsecret token would be left in the output; nothing was written', {
+        resource: resourceRef(value),
+        field: fieldPath(path as PathSegment[]),
+      });
+    }
   }
 }
 
@@ -31,18 +48,6 @@ export function guard(output: readonly OutputItem[]): void {
         { resource: resourceRef(out.item.parsed.value) },
       );
     }
-    const value = valueOf(out);
-    if (!value) continue;
-    if (isKmsSecret(value)) {
-      throw new KmsecretError('internal', 'a KmsSecret would be left in the output; nothing was written', { resource: resourceRef(value) });
-    }
-    for (const [path, text] of strings(value)) {
-      if (looksLikeToken(text)) {
-        throw new KmsecretError('internal', 'a kmsecret token would be left in the output; nothing was written', {
-          resource: resourceRef(value),
-          field: fieldPath(path as PathSegment[]),
-        });
-      }
-    }
+    for (const value of valuesOf(out)) checkValue(value);
   }
 }

@@ -10,7 +10,7 @@ import { type ErrorPlace, type KmsecretError, inputError } from '../errors.js';
 import { annotationsOf, resourceRef } from '../k8s/resource.js';
 import { escapedTag, hasLetterEscapes, letterEscape, spells } from '../krm/escapes.js';
 import { fieldPath, type PathSegment, strings } from '../krm/fields.js';
-import type { SourceItem } from '../krm/resource-list.js';
+import type { ItemList, SourceItem } from '../krm/resource-list.js';
 import { usesMergeKeys } from '../krm/yaml.js';
 import type { RenderConfig } from '../model/config.js';
 import { generatorKind, isKmsSecret } from '../model/kmssecret.js';
@@ -50,13 +50,10 @@ export function mayConcern(text: string, prefixes: readonly string[]): boolean {
  *  with one scan of it for anything mayConcern starts from (a marker, a prefix, a binary
  *  scalar, an escaped tag, a letter escape): only an item where one starts is looked at on its
  *  own. Per item, a 16 MB list of 70,000 items cost a scan per pattern per item. */
-export function itemsOfConcern(items: readonly SourceItem[], prefixes: readonly string[]): SourceItem[] {
+export function itemsOfConcern(items: ItemList, prefixes: readonly string[]): SourceItem[] {
   const found: SourceItem[] = [];
-  const input = items[0]?.input;
-  if (input === undefined || items.some((item) => item.input !== input)) {
-    for (const item of items) if (mayConcern(item.text, prefixes)) found.push(item);
-    return found;
-  }
+  const cut = items.cut;
+  if (!cut) return items.all().filter((item) => mayConcern(item.text, prefixes));
   const start = new RegExp(
     [binaryScalar, escapedTag, letterEscape, ourMarker]
       .map((r) => r.source)
@@ -65,20 +62,20 @@ export function itemsOfConcern(items: readonly SourceItem[], prefixes: readonly 
     'g',
   );
   // The items lie in the input in order, and so do the matches: one index walks along both.
-  const endOf = (item: SourceItem) => (item.offset ?? 0) + item.text.length;
+  const { input, starts, end } = cut;
+  const endOf = (i: number) => (i + 1 < starts.length ? (starts[i + 1] as number) : end);
   let i = 0;
   for (let m = start.exec(input); m; m = start.exec(input)) {
-    while (i < items.length && endOf(items[i] as SourceItem) <= m.index) i++;
-    const item = items[i];
-    if (!item) break;
-    if (m.index < (item.offset ?? 0)) {
+    while (i < items.length && endOf(i) <= m.index) i++;
+    if (i === items.length) break;
+    if (m.index < (starts[i] as number)) {
       // Between items (the envelope): not theirs.
       start.lastIndex = m.index + 1;
       continue;
     }
-    if (mayConcern(item.text, prefixes)) found.push(item);
+    if (mayConcern(items.textOf(i), prefixes)) found.push(items.item(i));
     // Decided: go on after it.
-    start.lastIndex = endOf(item);
+    start.lastIndex = endOf(i);
     i++;
   }
   return found;
@@ -121,7 +118,7 @@ function isConfigCopy(value: Record<string, unknown>): boolean {
 }
 
 /** `generated`: the documents of a KmsSecretGenerator's files, each KmsSecret a Secret of its own. */
-export function plan(items: readonly SourceItem[], config: RenderConfig, policy: BindingPolicy, generated: readonly SourceItem[] = []): Plan | KmsecretError[] {
+export function plan(items: ItemList, config: RenderConfig, policy: BindingPolicy, generated: readonly SourceItem[] = []): Plan | KmsecretError[] {
   const errors: KmsecretError[] = [];
   const result: Plan = { conversions: [], workloads: [], drop: new Set(), refRewrites: [], values: [] };
   if (config.generator) {

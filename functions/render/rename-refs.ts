@@ -9,7 +9,7 @@
 import { secretRefs } from '../k8s/pod-specs.js';
 import { namespaceOf, resourceRef } from '../k8s/resource.js';
 import type { PathSegment } from '../krm/fields.js';
-import type { SourceItem } from '../krm/resource-list.js';
+import type { ItemList, SourceItem } from '../krm/resource-list.js';
 
 export interface Rename {
   namespace: string;
@@ -23,12 +23,12 @@ export interface RefRewrite {
   edits: Array<{ path: PathSegment[]; to: string }>;
 }
 
-export function planRefRewrites(items: readonly SourceItem[], renames: readonly Rename[], fieldPaths: readonly string[]): RefRewrite[] {
+export function planRefRewrites(items: ItemList, renames: readonly Rename[], fieldPaths: readonly string[]): RefRewrite[] {
   const active = renames.filter((r) => r.from !== r.to);
   if (active.length === 0) return [];
   // A Secret that really has the old name is what those references mean.
   const taken = new Set<string>();
-  const candidates = items.filter((item) => active.some((r) => item.text.includes(r.from)) && item.readable);
+  const candidates = items.all().filter((item) => active.some((r) => item.text.includes(r.from)) && item.readable);
   for (const item of candidates) {
     const ref = resourceRef(item.parsed.value);
     if (ref.kind === 'Secret' && ref.name) taken.add(`${ref.namespace ?? ''}/${ref.name}`);

@@ -5,7 +5,7 @@
 // ceiling), and nothing is written until every value is decrypted.
 import { KmsecretErrors } from '../errors.js';
 import type { KeyService } from '../keys/key-service.js';
-import type { OutputItem, SourceItem } from '../krm/resource-list.js';
+import type { ItemList, OutputItem, SourceItem } from '../krm/resource-list.js';
 import { infoResult, type Result } from '../krm/results.js';
 import type { RenderConfig } from '../model/config.js';
 import { apply } from './apply.js';
@@ -24,7 +24,7 @@ export interface RenderOutcome {
 
 /** `generated`: the documents of a KmsSecretGenerator's files (see plan). */
 export async function render(
-  items: readonly SourceItem[],
+  items: ItemList,
   config: RenderConfig,
   policy: BindingPolicy,
   keys: KeyService,

@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, parseDocument, stringify } from 'yaml';
-import { frameResourceList, frameStream } from '../../functions/krm/framing.js';
-import { readResourceList, writeResourceList } from '../../functions/krm/resource-list.js';
+import { frameResourceList, frameStream, type ItemsFraming } from '../../functions/krm/framing.js';
+import { ItemList, type OutputItem, readResourceList, SourceItem, writeResourceList } from '../../functions/krm/resource-list.js';
 import { corpusDir } from '../helpers/packages.js';
+
+/** Each item's text, as the framing's offsets cut it. */
+const chunksOf = (text: string, framing: ItemsFraming): string[] => framing.starts.map((start, i) => text.slice(start, framing.starts[i + 1] ?? framing.end));
 
 const scalar = fc.oneof(
   fc.string(),
@@ -64,15 +67,19 @@ describe('frameResourceList', () => {
         const expected = (parse(text) as { items: unknown[] | null }).items ?? [];
         const framing = frameResourceList(text);
         if (framing.kind === 'items') {
-          expect(framing.chunks.length).toBe(expected.length);
-          framing.chunks.forEach((chunk, i) => {
+          expect(framing.starts.length).toBe(expected.length);
+          chunksOf(text, framing).forEach((chunk, i) => {
             expect(parse(chunk)).toEqual([expected[i]]);
           });
           expect(parse(framing.skeleton).functionConfig).toEqual({ data: { a: 'b' } });
         }
         // Whichever way it was cut (quoted keys send it to the full parser), the items are the parser's.
         const asStrings = (parse(text, { schema: 'failsafe' }) as { items: unknown[] | null }).items ?? [];
-        expect(readResourceList(text).items.map((item) => item.parsed.value)).toEqual(asStrings);
+        expect(
+          readResourceList(text)
+            .items.all()
+            .map((item) => item.parsed.value),
+        ).toEqual(asStrings);
         return true;
       }),
       { numRuns: 400 },
@@ -88,7 +95,11 @@ describe('frameResourceList', () => {
         const doc = parseDocument(text, { schema: 'failsafe' });
         fc.pre(doc.errors.length === 0);
         const expected = (doc.toJS() as { items: unknown[] | null }).items ?? [];
-        expect(readResourceList(text).items.map((item) => item.parsed.value)).toEqual(expected);
+        expect(
+          readResourceList(text)
+            .items.all()
+            .map((item) => item.parsed.value),
+        ).toEqual(expected);
       }),
       { numRuns: 300 },
     );
@@ -114,8 +125,8 @@ functionConfig:
     const framing = frameResourceList(text);
     expect(framing.kind).toBe('items');
     if (framing.kind !== 'items') return;
-    expect(framing.chunks).toHaveLength(2);
-    expect(framing.chunks.join('')).toBe(text.slice(text.indexOf('- apiVersion'), text.indexOf('functionConfig')));
+    expect(framing.starts).toHaveLength(2);
+    expect(chunksOf(text, framing).join('')).toBe(text.slice(text.indexOf('- apiVersion'), text.indexOf('functionConfig')));
     expect(parseDocument(text).errors).toEqual([]);
   });
 
@@ -137,8 +148,8 @@ functionConfig:
     ].join('\n');
     const framing = frameResourceList(text);
     if (framing.kind !== 'items') throw new Error('not framed');
-    expect(framing.chunks.map((chunk) => parse(chunk))).toEqual((parse(text) as { items: unknown[] }).items.map((item) => [item]));
-    expect(framing.chunks.join('')).toBe(text.slice(text.indexOf('- kind: A'), text.indexOf('functionConfig')));
+    expect(chunksOf(text, framing).map((chunk) => parse(chunk))).toEqual((parse(text) as { items: unknown[] }).items.map((item) => [item]));
+    expect(chunksOf(text, framing).join('')).toBe(text.slice(text.indexOf('- kind: A'), text.indexOf('functionConfig')));
   });
 
   it('hands flow-style and JSON lists to the full parser', () => {
@@ -148,7 +159,42 @@ functionConfig:
       JSON.stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [{ apiVersion: 'v1', kind: 'ConfigMap', data: { n: '0755' } }] }),
     );
     expect(list.items).toHaveLength(1);
-    expect(list.items[0]?.parsed.value).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', data: { n: '0755' } });
+    expect(list.items.item(0).parsed.value).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', data: { n: '0755' } });
+  });
+});
+
+describe('ItemList', () => {
+  it('cut from the input, it writes and searches exactly as the same items made one by one', () => {
+    fc.assert(
+      fc.property(
+        fc.array(resource, { minLength: 1, maxLength: 6 }),
+        styles,
+        fc.boolean(),
+        fc.boolean(),
+        fc.nat(),
+        fc.nat(),
+        fc.string({ maxLength: 4 }),
+        (resources, style, bom, noFinalBreak, a, b, needle) => {
+          const list = stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: resources }, style);
+          const text = `${bom ? '\uFEFF' : ''}${noFinalBreak ? list.replace(/\n$/, '') : list}`;
+          const cut = readResourceList(text).items;
+          fc.pre(cut.cut !== undefined);
+          const made = ItemList.of(cut.all().map((item, i) => new SourceItem(item.text, i, true)));
+          const [from, to] = [a % (cut.length + 1), b % (cut.length + 1)].sort((x, y) => x - y) as [number, number];
+          const run = (items: ItemList): OutputItem[] => [{ kind: 'sources', items, from, to }];
+          expect(writeResourceList('config.kubernetes.io/v1', 0, run(cut), [])).toBe(writeResourceList('config.kubernetes.io/v1', 0, run(made), []));
+          for (const n of [needle.replace(/[\r\n]/g, ''), 'kind: Thing', 'name']) {
+            expect(cut.mentions(n)).toBe(made.all().some((item) => item.text.includes(n)));
+          }
+          // Only what was asked for was made.
+          const fresh = readResourceList(text).items;
+          fresh.textOf(0);
+          expect(fresh.madeBetween(0, fresh.length)).toEqual([]);
+          expect(fresh.indexOf(fresh.item(fresh.length - 1))).toBe(fresh.length - 1);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -178,13 +224,8 @@ describe('a ResourceList with nothing of ours', () => {
       .join('\n')}\n`;
     const list = readResourceList(text);
     expect(list.items.length).toBe(items.length);
-    const out = writeResourceList(
-      list.apiVersion,
-      list.indent,
-      list.items.map((item) => ({ kind: 'source', item })),
-      [],
-    );
+    const out = writeResourceList(list.apiVersion, list.indent, [{ kind: 'sources', items: list.items, from: 0, to: list.items.length }], []);
     expect(out).toBe(text);
-    expect(list.items.some((i) => i.isParsed)).toBe(false);
+    expect(list.items.madeBetween(0, list.items.length)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KmsecretError } from '../../functions/errors.js';
-import { readResourceList, readStream } from '../../functions/krm/resource-list.js';
+import { ItemList, readResourceList, readStream } from '../../functions/krm/resource-list.js';
 import { defaultEnv, type RenderConfig } from '../../functions/model/config.js';
 import { itemsOfConcern, mayConcern, plan, type Plan } from '../../functions/render/plan.js';
 import { unwrapIdOf } from '../../functions/render/values.js';
@@ -22,7 +22,7 @@ beforeAll(async () => {
   workload = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - name: T\n          value: ${t.T}\n        - name: U\n          value: ${t.U}\n        - name: PLAIN\n          value: x\n`;
 });
 
-const planOf = (docs: string[], policy = { orchestrator: 'kustomize' as const }) => plan(readStream(docs.join('---\n')), config, policy);
+const planOf = (docs: string[], policy = { orchestrator: 'kustomize' as const }) => plan(ItemList.of(readStream(docs.join('---\n'))), config, policy);
 const ok = (result: Plan | KmsecretError[]): Plan => {
   if (Array.isArray(result)) throw new Error(result.map((e) => e.message).join('; '));
   return result;
@@ -43,7 +43,7 @@ describe('plan', () => {
         '---\n',
       ),
     );
-    const p = ok(plan(items, config, { orchestrator: 'kustomize' }));
+    const p = ok(plan(ItemList.of(items), config, { orchestrator: 'kustomize' }));
     expect(items.map((i) => i.isParsed)).toEqual([false, false, true]);
     expect(p.values).toHaveLength(2);
   });
@@ -62,7 +62,7 @@ describe('plan', () => {
         `kind: "KmsS\\x65cret"\nmetadata: {name: k}\n`,
       ].join('---\n'),
     );
-    const errors = plan(items, config, { orchestrator: 'kustomize' }) as KmsecretError[];
+    const errors = plan(ItemList.of(items), config, { orchestrator: 'kustomize' }) as KmsecretError[];
     expect(items.map((i) => i.isParsed)).toEqual([false, false, true, true, true, true, true]);
     expect(errors.map((e) => [e.message, e.place.field])).toEqual(
       Array.from({ length: 3 }, () => ['holds a kmsecret token where kmsecret-fn does not decrypt', 'data.x']),
@@ -98,7 +98,7 @@ describe('plan', () => {
   it("drops kustomize's copy of a generator's own config", () => {
     const config2 = { ...config, generator: (readStream(secret)[0] as ReturnType<typeof readStream>[number]).parsed.value };
     const copy = secret.replace('metadata:\n', 'metadata:\n  annotations:\n    config.kubernetes.io/local-config: "true"\n');
-    const p = ok(plan(readStream(copy), config2, { orchestrator: 'kustomize' }));
+    const p = ok(plan(ItemList.of(readStream(copy)), config2, { orchestrator: 'kustomize' }));
     expect(p.drop.size).toBe(1);
     expect(p.conversions).toHaveLength(1);
   });
@@ -144,7 +144,7 @@ describe('itemsOfConcern', () => {
       fc.property(fc.array(item, { maxLength: 6 }), fc.constantFrom(['KMS_ENCRYPTED_'], ['MY_', 'KMS_ENCRYPTED_'], []), (items, prefixes) => {
         const text = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items.join('')}functionConfig:\n  data:\n    note: "kmsecret: !!binary \\x6b"\n`;
         const listed = readResourceList(text).items;
-        expect(itemsOfConcern(listed, prefixes)).toEqual(listed.filter((i) => mayConcern(i.text, prefixes)));
+        expect(itemsOfConcern(listed, prefixes)).toEqual(listed.all().filter((i) => mayConcern(i.text, prefixes)));
       }),
       { numRuns: 2000 },
     );
