@@ -14,31 +14,46 @@ export function fieldPath(segments: readonly PathSegment[]): string {
 }
 
 /** Every string in a plain value, with its path (the value is read with the failsafe schema, so
- *  all scalars are strings — except `!!binary` ones, which are given as the text they decode to). */
-export function* strings(value: unknown, path: PathSegment[] = []): Generator<[PathSegment[], string]> {
-  if (typeof value === 'string') {
-    yield [path, value];
-  } else if (value instanceof Uint8Array) {
-    yield [path, Buffer.from(value).toString('latin1')];
-  } else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) yield* strings(value[i], [...path, i]);
-  } else if (value instanceof Map) {
-    // !!omap and !!pairs read as a Map, with keys of any kind.
-    for (const [k, v] of value) {
-      const key = typeof k === 'string' ? k : String(k);
-      yield* strings(k, [...path, key]);
-      yield* strings(v, [...path, key]);
+ *  all scalars are strings — except `!!binary` ones, which are given as the text they decode to).
+ *  One walk with one path stack: the guard runs this over every Secret a render makes. */
+export function strings(value: unknown): Array<[PathSegment[], string]> {
+  const found: Array<[PathSegment[], string]> = [];
+  const path: PathSegment[] = [];
+  const under = (segment: PathSegment, visit: () => void) => {
+    path.push(segment);
+    visit();
+    path.pop();
+  };
+  const walk = (node: unknown): void => {
+    if (typeof node === 'string') {
+      found.push([[...path], node]);
+    } else if (node instanceof Uint8Array) {
+      found.push([[...path], Buffer.from(node).toString('latin1')]);
+    } else if (Array.isArray(node)) {
+      node.forEach((item, i) => under(i, () => walk(item)));
+    } else if (node instanceof Map) {
+      // !!omap and !!pairs read as a Map, with keys of any kind.
+      for (const [k, v] of node) {
+        under(typeof k === 'string' ? k : String(k), () => {
+          walk(k);
+          walk(v);
+        });
+      }
+    } else if (node instanceof Set) {
+      // !!set
+      let i = 0;
+      for (const item of node) under(i++, () => walk(item));
+    } else if (typeof node === 'object' && node !== null) {
+      for (const [k, v] of Object.entries(node)) {
+        under(k, () => {
+          found.push([[...path], k]);
+          walk(v);
+        });
+      }
     }
-  } else if (value instanceof Set) {
-    // !!set
-    let i = 0;
-    for (const v of value) yield* strings(v, [...path, i++]);
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [k, v] of Object.entries(value)) {
-      yield [[...path, k], k];
-      yield* strings(v, [...path, k]);
-    }
-  }
+  };
+  walk(value);
+  return found;
 }
 
 /** The segments of a path fieldPath wrote (a.b[0]["x.y"]); undefined if it is not one. */
