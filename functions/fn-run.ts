@@ -47,7 +47,11 @@ async function renderWith(items: ItemList, config: RenderConfig, settings: Setti
 function leaveInPlace(items: ItemList): RenderOutcome {
   const message =
     'kpt is writing into the package files, so KmsSecrets and encrypted values were left as they are (no plaintext on disk); render with `-o stdout`, `-o unwrap` or `-o DIR` to decrypt';
-  return { output: [{ kind: 'sources', items, from: 0, to: items.length }], results: [infoResult(message)], notice: `kmsecret: ${message}` };
+  return {
+    output: items.length === 0 ? [] : [{ kind: 'sources', items, from: 0, to: items.length }],
+    results: [infoResult(message)],
+    notice: `kmsecret: ${message}`,
+  };
 }
 
 /** Under kpt, where its output goes decides whether to decrypt at all. */

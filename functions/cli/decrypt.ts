@@ -75,10 +75,7 @@ Example:
           ? [out.value]
           : out.kind === 'changed'
             ? [parseChunk(out.text, false, {}).value]
-            : out.items
-                .all()
-                .slice(out.from, out.to)
-                .map((item) => item.parsed.value),
+            : out.items.slice(out.from, out.to).map((item) => item.parsed.value),
       );
       if (format === 'json') text = `${JSON.stringify(values.length === 1 ? values[0] : values, null, 2)}\n`;
       else {

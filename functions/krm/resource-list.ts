@@ -146,9 +146,14 @@ export class ItemList {
     return i;
   }
 
+  /** Items from..to-1 (each one made). */
+  slice(from: number, to: number): SourceItem[] {
+    return Array.from({ length: Math.max(0, to - from) }, (_, i) => this.item(from + i));
+  }
+
   /** Every item (each one made). */
   all(): SourceItem[] {
-    return Array.from({ length: this.length }, (_, i) => this.item(i));
+    return this.slice(0, this.length);
   }
 
   /** The items made so far between `from` and `to` (every item anything parsed is among them). */

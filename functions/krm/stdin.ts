@@ -8,15 +8,20 @@
 // and commits pages as they are written, so growing copies nothing): the input
 // is written once.
 import { constants, isAscii } from 'node:buffer';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync, readSync } from 'node:fs';
 import { inputError } from '../errors.js';
 import type { InputText } from './output.js';
 
 /** The longest string V8 makes: a longer input could not be read as text anyway. */
 const maxBytes = constants.MAX_STRING_LENGTH;
 
+function tooLarge(): Error {
+  return inputError(`stdin is larger than ${Math.floor(maxBytes / 2 ** 20)} MiB, more than kmsecret-fn can read`, {}, 'split the package');
+}
+
 class GrowingBuffer {
-  readonly #memory = new ArrayBuffer(1 << 16, { maxByteLength: maxBytes });
+  // One byte more than can be read: an input of exactly maxBytes still finds room to read its end.
+  readonly #memory = new ArrayBuffer(1 << 16, { maxByteLength: maxBytes + 1 });
   /** Tracks the buffer's length as it grows. */
   readonly #view = new Uint8Array(this.#memory);
   length = 0;
@@ -24,10 +29,8 @@ class GrowingBuffer {
   /** Room for at least one more byte: the view to read into, and where. */
   room(): { view: Uint8Array; from: number; size: number } {
     if (this.length === this.#memory.byteLength) {
-      if (this.length === maxBytes) {
-        throw inputError(`stdin is larger than ${Math.floor(maxBytes / 2 ** 20)} MiB, more than kmsecret-fn can read`, {}, 'split the package');
-      }
-      this.#memory.resize(Math.min(maxBytes, this.length * 2));
+      if (this.length > maxBytes) throw tooLarge();
+      this.#memory.resize(Math.min(maxBytes + 1, this.length * 2));
     }
     return { view: this.#view, from: this.length, size: this.#memory.byteLength - this.length };
   }
@@ -43,6 +46,7 @@ class GrowingBuffer {
   }
 
   bytes(): Buffer {
+    if (this.length > maxBytes) throw tooLarge();
     return Buffer.from(this.#memory, 0, this.length);
   }
 }
@@ -52,9 +56,11 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /** A descriptor of the same pipe that blocks (fd 0 may have been left non-blocking by the
- *  process that started us); undefined where there is none (a socket, no /proc). */
+ *  process that started us); undefined for anything but an anonymous pipe. (Opening a named
+ *  FIFO waits for a writer, and the last one may have gone: that open would never return.) */
 function blockingStdin(): number | undefined {
   try {
+    if (!/^pipe:\[/.test(readlinkSync('/proc/self/fd/0'))) return undefined;
     return openSync('/proc/self/fd/0', 'r');
   } catch {
     return undefined;
@@ -72,6 +78,8 @@ async function readAll(): Promise<Buffer> {
       try {
         read = readSync(fd, view, from, size, null);
       } catch (error) {
+        // A signal (Node's own SIGUSR1 handler does not restart reads): read again.
+        if (errorCode(error) === 'EINTR') continue;
         if (errorCode(error) !== 'EAGAIN') throw inputError('cannot read stdin', {}, 'pipe a ResourceList into kmsecret-fn');
         const reopened = fd === 0 ? blockingStdin() : undefined;
         if (reopened !== undefined) {
