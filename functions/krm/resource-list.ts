@@ -276,6 +276,10 @@ export type OutputItem =
   | { kind: 'changed'; item: SourceItem; text: string }
   | { kind: 'new'; value: object };
 
+function withLineBreak(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
 /** Appends an output item's text: an item that leaves as it came is a range of the input. */
 function pushItem(parts: OutputPart[], out: OutputItem, asSeqItem: boolean, indent: number): void {
   switch (out.kind) {
@@ -287,10 +291,7 @@ function pushItem(parts: OutputPart[], out: OutputItem, asSeqItem: boolean, inde
         if (range.input.charCodeAt(range.to - 1) !== 10) pushPart(parts, '\n');
         return;
       }
-      for (let i = out.from; i < out.to; i++) {
-        const { text } = out.items.item(i);
-        pushPart(parts, text.endsWith('\n') ? text : `${text}\n`);
-      }
+      for (const item of out.items.slice(out.from, out.to)) pushPart(parts, withLineBreak(item.text));
       return;
     }
     case 'changed':
@@ -314,14 +315,11 @@ export function writeResourceList(apiVersion: string, indent: number, items: Out
 
 /** Documents separated by `---` lines: a run of items is one document per item. */
 export function writeStream(items: OutputItem[]): string {
-  const one = (out: OutputItem): string => {
+  const documents = items.flatMap((out) => {
+    if (out.kind === 'sources') return out.items.slice(out.from, out.to).map((item) => withLineBreak(item.text));
     const parts: OutputPart[] = [];
     pushItem(parts, out, false, 0);
-    return partsText(parts);
-  };
-  return items
-    .flatMap((out) =>
-      out.kind === 'sources' ? Array.from({ length: out.to - out.from }, (_, i) => one({ ...out, from: out.from + i, to: out.from + i + 1 })) : [one(out)],
-    )
-    .join('---\n');
+    return [partsText(parts)];
+  });
+  return documents.join('---\n');
 }
