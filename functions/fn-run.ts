@@ -9,7 +9,7 @@ import { isKptRun, kptRunDestination, visibleKptDestination } from './krm/kpt.js
 import { ItemList, readResourceList, readStream, resourceListParts, writeResourceList, writeStream } from './krm/resource-list.js';
 import { type InputText, writeParts } from './krm/output.js';
 import { errorResult, infoResult, type Result, stderrReport } from './krm/results.js';
-import { parseWhole } from './krm/yaml.js';
+import { readWhole } from './krm/yaml.js';
 import { readConfig, type RenderConfig } from './model/config.js';
 import { providerSet } from './providers/registry.js';
 import type { BindingPolicy, Orchestrator } from './render/binding-rule.js';
@@ -92,7 +92,7 @@ export async function runLegacyPlugin(configFile: string, settings: Settings, re
     } catch {
       throw usageError('cannot read the plugin config file', 'kustomize passes the config file as the only argument');
     }
-    const { value } = parseWhole(text, { file: configFile });
+    const value = readWhole(text, { file: configFile });
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw inputError('the plugin config is not a mapping', { file: configFile });
     const config: RenderConfig = readConfig(value as Record<string, unknown>, settings);
     // A generator gets nothing on stdin; a transformer gets the resources.

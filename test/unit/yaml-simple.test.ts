@@ -74,22 +74,26 @@ const line = fc.oneof(
   fc.record({ indent: fc.nat(6), key: scalar, value: scalar }).map(({ indent, key, value }) => `${' '.repeat(indent)}${key}: ${value}`),
   fc.record({ indent: fc.nat(6), key: scalar }).map(({ indent, key }) => `${' '.repeat(indent)}${key}:`),
   fc.record({ indent: fc.nat(6), text: scalar }).map(({ indent, text }) => `${' '.repeat(indent)}${text}`),
+  fc.record({ indent: fc.nat(6), text: scalar }).map(({ indent, text }) => `${' '.repeat(indent)}- ${text}`),
   fc.constantFrom('', '# c', '  # c', '---', '...', 'a: b # c', 'a:  b', 'a: b ', 'a:\tb', '\ta: b', 'a: b\r', 'a :b', 'a : b'),
 );
 const nearMiss = fc.tuple(fc.array(line, { minLength: 1, maxLength: 8 }), fc.boolean()).map(([lines, end]) => lines.join('\n') + (end ? '\n' : ''));
 
-// What kmsecret writes: nested mappings of plain scalars, as the yaml package writes them.
+// What kmsecret writes: nested mappings of plain scalars, as the yaml package writes them, and
+// sequences of them at their key's indent (as kustomize writes a KmsSecretGenerator's `files:`).
 const key = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,8}$/);
 const value = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:/+=-]{0,12}$/).filter((v) => !v.endsWith(':'));
 const mapping = fc.letrec((tie) => ({
-  map: fc.dictionary(key, fc.oneof({ depthSize: 'small' }, value, tie('map')), { minKeys: 1, maxKeys: 4 }),
+  map: fc.dictionary(key, fc.oneof({ depthSize: 'small' }, value, fc.array(value, { minLength: 1, maxLength: 3 }), tie('map')), { minKeys: 1, maxKeys: 4 }),
 })).map as fc.Arbitrary<Record<string, unknown>>;
+
+const written = { lineWidth: 0, indentSeq: false } as const;
 
 // A written document with one character put in, taken out or changed: the closest misses.
 const mutated = fc
   .tuple(mapping, fc.nat(), fc.constantFrom('insert', 'delete', 'replace'), fc.constantFrom(...' :#-?&*!%@`|>"\'{}[],<~\t\r\n.=+/_aZ09é'))
   .map(([value, at, how, c]) => {
-    const text = stringify(value, { lineWidth: 0 });
+    const text = stringify(value, written);
     const i = at % (text.length + 1);
     return how === 'insert' ? text.slice(0, i) + c + text.slice(i) : text.slice(0, i) + (how === 'replace' ? c : '') + text.slice(i + 1);
   });
@@ -116,7 +120,7 @@ describe('readSimpleMapping', () => {
   it('reads the documents kmsecret and the yaml package write, as the yaml package does', () => {
     fc.assert(
       fc.property(mapping, (value) => {
-        const text = stringify(value, { lineWidth: 0 });
+        const text = stringify(value, written);
         const fast = readSimpleMapping(text);
         // A key or value the writer had to quote is not for this reader; every other one is.
         if (/["'|>]/.test(text)) return;
@@ -135,6 +139,16 @@ describe('readSimpleMapping', () => {
       data: { DB_PASSWORD: 'hunter2', 'tls.key': 'k' },
     });
     expect(readSimpleMapping(text)).toEqual(yamlReads(text).value);
+  });
+
+  it('reads a KmsSecretGenerator config as kustomize hands it to the plugin (files: a sequence at its key)', () => {
+    const text =
+      'apiVersion: kmsecret.dev/v1alpha1\nfiles:\n- a.yaml\n- b/c.kmsecret.yaml\nkind: KmsSecretGenerator\nmetadata:\n  name: secrets\n  namespace: team-a\n';
+    expect(readSimpleMapping(text)).toEqual(yamlReads(text).value);
+    expect(readSimpleMapping(text)).toMatchObject({ files: ['a.yaml', 'b/c.kmsecret.yaml'] });
+    // Indented items, a mapping in an item, or an item after a key line are for the yaml package.
+    for (const other of ['files:\n  - a.yaml\n', 'files:\n- a: b\n', 'kind: X\n- a.yaml\n', 'files:\n- a\n  - b\n'])
+      expect(readSimpleMapping(other)).toBeUndefined();
   });
 
   it('parseChunk gives the same resource either way, and the AST when an edit asks for it', () => {
