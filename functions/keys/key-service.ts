@@ -126,8 +126,9 @@ export class KeyService {
 
   /** Every distinct data key of a run, each unwrapped once, concurrently. Never throws for
    *  one data key's failure: each outcome says what happened to it. Throws (before any call)
-   *  when the run would unwrap more than KMSECRET_MAX_DATA_KEYS. */
-  async unwrapAll(requests: ReadonlyMap<string, UnwrapRequest>): Promise<Map<string, UnwrapOutcome>> {
+   *  when the run would unwrap more than KMSECRET_MAX_DATA_KEYS. `arrived` sees each data key
+   *  as it comes, so that its values open while other calls are still in flight. */
+  async unwrapAll(requests: ReadonlyMap<string, UnwrapRequest>, arrived?: (id: string, plaintext: Uint8Array) => void): Promise<Map<string, UnwrapOutcome>> {
     const fresh = [...requests.keys()].filter((id) => !this.#unwrapped.has(id));
     const total = this.#unwrapped.size + fresh.length;
     if (total > this.#options.maxDataKeys) {
@@ -171,6 +172,7 @@ export class KeyService {
         const known = this.#opened.get(id);
         if (known) {
           outcomes.set(id, { ok: true, plaintext: known });
+          arrived?.(id, known);
           return;
         }
         // A shush value's blob names its key: it is checked on the answer instead.
@@ -204,6 +206,7 @@ export class KeyService {
           else {
             outcomes.set(id, { ok: true, plaintext: out.plaintext });
             this.#opened.set(id, out.plaintext);
+            arrived?.(id, out.plaintext);
           }
         } catch (error) {
           if (outcomes.has(id)) return;

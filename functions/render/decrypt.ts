@@ -1,16 +1,20 @@
 // Stage 3 of the render, and its only I/O: every value of the render in one
 // batch. Values are grouped by the data key they share; the key service
 // unwraps each group's data key with one provider call (concurrently, bounded,
-// retried, under one deadline); then every value is opened with its data key.
+// retried, under one deadline); every value opens with its data key as that
+// key arrives.
 import { KmsecretError, KmsecretErrors } from '../errors.js';
 import type { KeyService, UnwrapOutcome, UnwrapRequest } from '../keys/key-service.js';
 import { ProviderError } from '../providers/provider.js';
 import { openToken } from '../token/sealer.js';
+import type { Token } from '../token/token.js';
 import { type Plaintexts, type PlannedValue, unwrapIdOf, unwrapOf } from './values.js';
 
 interface Group {
   request: UnwrapRequest;
   values: PlannedValue[];
+  /** Values that did not open under the data key KMS gave back (tampered or truncated). */
+  unopened: PlannedValue[];
 }
 
 /** The plaintext of every value. Throws KmsecretErrors; never returns part of a batch. */
@@ -20,12 +24,22 @@ export async function decrypt(values: readonly PlannedValue[], keys: KeyService)
     const id = unwrapIdOf(value);
     const group = groups.get(id);
     if (group) group.values.push(value);
-    else groups.set(id, { request: unwrapOf(value), values: [value] });
+    else groups.set(id, { request: unwrapOf(value), values: [value], unopened: [] });
   }
-  const outcomes = await keys.unwrapAll(new Map([...groups].map(([id, g]) => [id, g.request])));
   const plaintexts = new Map<PlannedValue, Uint8Array>();
+  // A group's values open as its data key arrives, while the other calls are in flight.
+  const openGroup = (id: string, dataKey: Uint8Array) => {
+    const group = groups.get(id) as Group;
+    for (const value of group.values) {
+      const plaintext = value.form === 'shush' ? dataKey : opened(value.token, dataKey);
+      if (plaintext) plaintexts.set(value, plaintext);
+      else group.unopened.push(value);
+    }
+  };
+  const outcomes = await keys.unwrapAll(new Map([...groups].map(([id, g]) => [id, g.request])), openGroup);
   const errors: KmsecretError[] = [];
   let skipped = 0;
+  // In the order of the values, however the answers came.
   for (const [id, group] of groups) {
     const outcome = outcomes.get(id) as UnwrapOutcome;
     if (!outcome.ok) {
@@ -33,19 +47,15 @@ export async function decrypt(values: readonly PlannedValue[], keys: KeyService)
       else errors.push(failure(outcome.error, group));
       continue;
     }
-    for (const value of group.values) {
-      const plaintext = value.form === 'shush' ? outcome.plaintext : openToken(value.token, outcome.plaintext);
-      if (plaintext) plaintexts.set(value, plaintext);
-      else
-        errors.push(
-          new KmsecretError(
-            'decrypt',
-            'value does not decrypt: the token was tampered with or truncated',
-            value.place,
-            `restore the token from git, or write the value again with \`kmsecret ${value.form === 'token' && value.token.binding.use === 'env' ? 'encrypt-value' : 'set'}\``,
-          ),
-        );
-    }
+    for (const value of group.unopened)
+      errors.push(
+        new KmsecretError(
+          'decrypt',
+          'value does not decrypt: the token was tampered with or truncated',
+          value.place,
+          `restore the token from git, or write the value again with \`kmsecret ${value.form === 'token' && value.token.binding.use === 'env' ? 'encrypt-value' : 'set'}\``,
+        ),
+      );
   }
   if (skipped > 0 && errors.length > 0) {
     errors.push(
@@ -57,6 +67,16 @@ export async function decrypt(values: readonly PlannedValue[], keys: KeyService)
   }
   if (errors.length > 0) throw new KmsecretErrors(dedupe(errors));
   return plaintexts;
+}
+
+/** A value that does not open is reported with the others; nothing thrown here may get lost
+ *  inside the key service's call. */
+function opened(token: Token, dataKey: Uint8Array): Uint8Array | undefined {
+  try {
+    return openToken(token, dataKey);
+  } catch {
+    return undefined;
+  }
 }
 
 function failure(error: ProviderError | KmsecretError, group: Group): KmsecretError {

@@ -10,7 +10,7 @@
 import type { ErrorPlace } from '../errors.js';
 import { type UnwrapRequest, unwrapId } from '../keys/key-service.js';
 import type { EncryptionContext } from '../providers/provider.js';
-import { encryptionContext } from '../token/binding.js';
+import { encryptionContext, sameEncryptionContext } from '../token/binding.js';
 import type { Token } from '../token/token.js';
 
 export type PlannedValue =
@@ -35,7 +35,18 @@ export function unwrapOf(value: PlannedValue): UnwrapRequest {
   return { provider: token.provider, keyId: token.keyId, wrapped: token.wrappedKey, context: encryptionContext(token.binding) };
 }
 
+// The values of one Secret share their data key (token.ts decodes it once, so they share the
+// bytes too) and its context: their id is worked out once, for the first of them.
+const lastOfDataKey = new WeakMap<Uint8Array, { token: Token; id: string }>();
+
 /** Values with equal ids share one provider call. */
 export function unwrapIdOf(value: PlannedValue): string {
-  return unwrapId(unwrapOf(value));
+  if (value.form === 'shush') return unwrapId(unwrapOf(value));
+  const { token } = value;
+  const last = lastOfDataKey.get(token.wrappedKey);
+  if (last && last.token.provider === token.provider && last.token.keyId === token.keyId && sameEncryptionContext(last.token.binding, token.binding))
+    return last.id;
+  const id = unwrapId(unwrapOf(value));
+  lastOfDataKey.set(token.wrappedKey, { token, id });
+  return id;
 }

@@ -75,6 +75,14 @@ export function encryptionContext(binding: Pick<Binding, 'use' | 'scope' | 'name
   return context;
 }
 
+/** Whether two bindings give their data keys the same encryption context (the fields
+ *  encryptionContext reads, as it reads them), without building either. */
+export function sameEncryptionContext(a: Binding, b: Binding): boolean {
+  if (a.use !== b.use || a.scope !== b.scope) return false;
+  if (a.scope !== 'cluster-wide' && a.namespace !== b.namespace) return false;
+  return a.scope !== 'strict' || a.name === b.name;
+}
+
 /** A stable string for grouping and comparing contexts. */
 export function contextKey(context: EncryptionContext): string {
   return JSON.stringify(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newKey, open, seal } from '../../functions/crypto/aes-gcm.js';
-import { bindingFor, encryptionContext, sameBinding } from '../../functions/token/binding.js';
+import { type Binding, bindingFor, contextKey, encryptionContext, sameBinding, sameEncryptionContext, scopes, uses } from '../../functions/token/binding.js';
 import { fingerprint } from '../../functions/token/fingerprint.js';
 import { openToken } from '../../functions/token/sealer.js';
 import { isTokenProblem, looksLikeToken, parseToken, rewrapped, sealedPart, tokenPattern, type Token } from '../../functions/token/token.js';
@@ -135,5 +135,16 @@ describe('binding', () => {
       'kmsecret:use': 'secret',
       'kmsecret:scope': 'cluster-wide',
     });
+  });
+
+  it('sameEncryptionContext says what comparing the contexts says, for every pair of bindings', () => {
+    // Values are grouped by it (render/values.ts): a pair it got wrong would open a value with a
+    // data key unwrapped under another context.
+    const bindings: Binding[] = [];
+    for (const use of uses)
+      for (const scope of scopes)
+        for (const namespace of ['', 'a', 'b']) for (const name of ['', 'a', 'b']) bindings.push({ use, scope, namespace, name, key: namespace });
+    for (const a of bindings)
+      for (const b of bindings) expect(sameEncryptionContext(a, b)).toBe(contextKey(encryptionContext(a)) === contextKey(encryptionContext(b)));
   });
 });
