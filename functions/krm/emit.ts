@@ -29,20 +29,31 @@ export function doubleQuoted(text: string): string {
   });
 }
 
-/** The lines of a non-empty collection at `indent`, or undefined for a value written inline. */
-function block(value: Emittable, indent: string): string[] | undefined {
+/** Appends the lines of a non-empty collection at `indent` to `out`; false (and nothing
+ *  appended) for a value written inline. One array for the whole resource: a Secret of many
+ *  keys is written in one pass, in a process too short for the JIT to help. */
+function pushBlock(value: Emittable, indent: string, out: string[]): boolean {
+  const deeper = `${indent}  `;
   if (Array.isArray(value)) {
-    if (value.length === 0) return undefined;
-    return value.flatMap((item) => {
-      const nested = block(item, `${indent}  `);
-      return nested ? [`${indent}- ${(nested[0] as string).trimStart()}`, ...nested.slice(1)] : [`${indent}- ${inline(item)}`];
-    });
+    if (value.length === 0) return false;
+    for (const item of value) {
+      const first = out.length;
+      if (pushBlock(item, deeper, out)) out[first] = `${indent}- ${(out[first] as string).trimStart()}`;
+      else out.push(`${indent}- ${inline(item)}`);
+    }
+    return true;
   }
-  if (typeof value !== 'object' || value === null || Object.keys(value).length === 0) return undefined;
-  return Object.entries(value).flatMap(([key, v]) => {
-    const nested = block(v, `${indent}  `);
-    return nested ? [`${indent}${scalar(key)}:`, ...nested] : [`${indent}${scalar(key)}: ${inline(v)}`];
-  });
+  if (typeof value !== 'object' || value === null) return false;
+  const keys = Object.keys(value);
+  if (keys.length === 0) return false;
+  for (const key of keys) {
+    const field = value[key] as Emittable;
+    const at = out.length;
+    const written = scalar(key);
+    out.push(`${indent}${written}:`);
+    if (!pushBlock(field, deeper, out)) out[at] = `${indent}${written}: ${inline(field)}`;
+  }
+  return true;
 }
 
 function inline(value: Emittable): string {
@@ -53,7 +64,9 @@ function inline(value: Emittable): string {
 
 /** A resource as block YAML; asSeqItem writes it as one `- ` item at `column`. */
 export function emitResource(value: Record<string, Emittable>, asSeqItem: boolean, column: number): string {
-  const lines = block(value, ' '.repeat(column + (asSeqItem ? 2 : 0))) ?? [`${' '.repeat(column + (asSeqItem ? 2 : 0))}{}`];
+  const indent = ' '.repeat(column + (asSeqItem ? 2 : 0));
+  const lines: string[] = [];
+  if (!pushBlock(value, indent, lines)) lines.push(`${indent}{}`);
   if (asSeqItem) lines[0] = `${' '.repeat(column)}- ${(lines[0] as string).trimStart()}`;
   return `${lines.join('\n')}\n`;
 }

@@ -138,6 +138,8 @@ export function validBinding(b: Binding): boolean {
   return namespaceOk && nameOk && keyOk;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 function parseHeader(provider: ProviderName, text: string): TokenHeader | TokenProblem {
   const damaged = problem('bad-header', 'has a damaged header');
   if (text.length > maxHeaderChars) return damaged;
@@ -145,7 +147,7 @@ function parseHeader(provider: ProviderName, text: string): TokenHeader | TokenP
   if (!bytes) return damaged;
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    json = JSON.parse(strictUtf8.decode(bytes));
   } catch {
     return damaged;
   }
