@@ -55,7 +55,8 @@ export interface KeyStats extends CallStats {
   lowestConcurrency: number;
 }
 
-const contextId = (context: EncryptionContext) =>
+/** A stable string for an encryption context: equal for equal contexts, whatever their key order. */
+export const contextId = (context: EncryptionContext) =>
   JSON.stringify(
     Object.keys(context)
       .sort()

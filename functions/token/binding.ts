@@ -83,15 +83,6 @@ export function sameEncryptionContext(a: Binding, b: Binding): boolean {
   return a.scope !== 'strict' || a.name === b.name;
 }
 
-/** A stable string for grouping and comparing contexts. */
-export function contextKey(context: EncryptionContext): string {
-  return JSON.stringify(
-    Object.keys(context)
-      .sort()
-      .map((k) => [k, context[k]]),
-  );
-}
-
 /** "Secret value for namespace team-a, name app-secrets, key DB_PASSWORD (strict)" — for messages. */
 export function describeBinding(binding: Binding): string {
   const parts: string[] = [];

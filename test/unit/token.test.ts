@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newKey, open, seal } from '../../functions/crypto/aes-gcm.js';
-import { type Binding, bindingFor, contextKey, encryptionContext, sameBinding, sameEncryptionContext, scopes, uses } from '../../functions/token/binding.js';
+import { contextId } from '../../functions/keys/key-service.js';
+import { type Binding, bindingFor, encryptionContext, sameBinding, sameEncryptionContext, scopes, uses } from '../../functions/token/binding.js';
 import { fingerprint } from '../../functions/token/fingerprint.js';
 import { openToken } from '../../functions/token/sealer.js';
 import { isTokenProblem, looksLikeToken, parseToken, rewrapped, sealedPart, tokenPattern, type Token } from '../../functions/token/token.js';
@@ -145,6 +146,6 @@ describe('binding', () => {
       for (const scope of scopes)
         for (const namespace of ['', 'a', 'b']) for (const name of ['', 'a', 'b']) bindings.push({ use, scope, namespace, name, key: namespace });
     for (const a of bindings)
-      for (const b of bindings) expect(sameEncryptionContext(a, b)).toBe(contextKey(encryptionContext(a)) === contextKey(encryptionContext(b)));
+      for (const b of bindings) expect(sameEncryptionContext(a, b)).toBe(contextId(encryptionContext(a)) === contextId(encryptionContext(b)));
   });
 });
